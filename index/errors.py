@@ -1,0 +1,21 @@
+"""Typed errors raised by the index package."""
+
+
+class IndexError_(Exception):
+    """Base class for index errors (named to avoid shadowing the builtin)."""
+
+
+class EmbedderError(IndexError_):
+    """The embedding model cannot be loaded or used."""
+
+
+class IndexNotFoundError(IndexError_):
+    """No index exists at the given path."""
+
+
+class IncompatibleIndexError(IndexError_):
+    """The index was built with another model or format version."""
+
+
+class CorruptIndexError(IndexError_):
+    """The index directory is damaged (missing or inconsistent files)."""

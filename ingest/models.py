@@ -1,0 +1,126 @@
+"""Plain data passed from ingestion to indexing: documents, chunks and their citations."""
+
+from __future__ import annotations
+
+import hashlib
+from dataclasses import dataclass, field
+
+
+def text_hash(text: str) -> str:
+    """Return the hex SHA-256 of a text (used for change detection and embedding caches)."""
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()
+
+
+@dataclass(frozen=True)
+class Citation:
+    """Where a chunk comes from, precisely enough for a coach to cite and verify it.
+
+    Statute chunks fill ``statute`` and ``section``; guide and instruction chunks fill
+    ``heading_path`` and ``page``. ``label`` is the human citation string shown to users.
+    """
+
+    doc_id: str
+    doc_title: str
+    kind: str  # laki | asetus | opas | ohje | ukk
+    lang: str  # fi | sv
+    label: str
+    statute: str | None = None  # "531/2017"
+    chapter: str | None = None  # "1" (luku), None when the statute has no chapters
+    chapter_heading: str | None = None
+    section: str | None = None  # "44", "52 a"
+    section_heading: str | None = None
+    subsections: tuple[int, ...] = ()  # momentit held by the chunk; () = the whole section
+    heading_path: tuple[str, ...] = ()
+    page: int | None = None
+    url: str | None = None
+    section_key: str | None = None  # language-independent key linking fi and sv texts
+
+    def to_dict(self) -> dict:
+        """Return the citation as JSON-ready data."""
+        return {
+            "doc_id": self.doc_id,
+            "doc_title": self.doc_title,
+            "kind": self.kind,
+            "lang": self.lang,
+            "label": self.label,
+            "statute": self.statute,
+            "chapter": self.chapter,
+            "chapter_heading": self.chapter_heading,
+            "section": self.section,
+            "section_heading": self.section_heading,
+            "subsections": list(self.subsections),
+            "heading_path": list(self.heading_path),
+            "page": self.page,
+            "url": self.url,
+            "section_key": self.section_key,
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Citation":
+        """Rebuild a citation from :meth:`to_dict` output."""
+        values = dict(data)
+        values["subsections"] = tuple(values.get("subsections") or ())
+        values["heading_path"] = tuple(values.get("heading_path") or ())
+        return cls(**values)
+
+
+@dataclass(frozen=True)
+class Chunk:
+    """One retrievable passage with its citation.
+
+    ``text`` is what users see; ``context`` is the heading line prepended for the embedder
+    (statute, chapter and section headings) so that a bare momentti still carries its topic.
+    """
+
+    id: str
+    text: str
+    citation: Citation
+    context: str = ""
+
+    @property
+    def embed_text(self) -> str:
+        """Text given to the embedder: context line, then the passage."""
+        return f"{self.context}\n{self.text}" if self.context else self.text
+
+    @property
+    def content_hash(self) -> str:
+        """Hash of everything that affects the chunk's embedding or display."""
+        return text_hash(self.embed_text)
+
+    def to_dict(self) -> dict:
+        """Return the chunk as JSON-ready data."""
+        return {
+            "id": self.id,
+            "text": self.text,
+            "context": self.context,
+            "citation": self.citation.to_dict(),
+        }
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Chunk":
+        """Rebuild a chunk from :meth:`to_dict` output."""
+        return cls(
+            id=data["id"],
+            text=data["text"],
+            context=data.get("context", ""),
+            citation=Citation.from_dict(data["citation"]),
+        )
+
+
+@dataclass(frozen=True)
+class Document:
+    """A source document (statute, guide, instruction) and the chunks made from it."""
+
+    id: str
+    title: str
+    kind: str
+    lang: str
+    source_path: str
+    url: str | None = None
+    issuer: str | None = None
+    chunks: tuple[Chunk, ...] = field(default_factory=tuple)
+
+    @property
+    def content_hash(self) -> str:
+        """Hash over all chunk hashes, in order."""
+        return text_hash("\n".join(c.content_hash for c in self.chunks))
