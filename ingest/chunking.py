@@ -34,12 +34,22 @@ def finlex_url(number: str, lang: str) -> str:
     return f"https://www.finlex.fi/{'sv' if lang == 'sv' else 'fi'}/laki/alkup/{year}/{year}{int(num):04d}"
 
 
-def section_label(statute: Statute, section: Section, subsections: tuple[int, ...] = ()) -> str:
+def numbered_per_chapter(statute: Statute) -> bool:
+    """True when section numbers restart in each chapter (e.g. Työsopimuslaki 55/2001)."""
+    numbers = [s.number for s in statute.sections if s.number is not None]
+    return len(numbers) != len(set(numbers))
+
+
+def section_label(
+    statute: Statute, section: Section, subsections: tuple[int, ...] = (), *, with_chapter: bool = False
+) -> str:
     """Human citation string, e.g. ``Laki ammatillisesta koulutuksesta (531/2017) 44 § 2 mom.``."""
     words = _LABELS.get(statute.lang, _LABELS["fi"])
     head = f"{statute.title} ({statute.number})"
     if section.number is None:
         return f"{head} {words['in_force']}"
+    if with_chapter and section.chapter:
+        head = f"{head} {section.chapter} {words['chapter']}"
     label = f"{head} {section.number} §"
     if subsections:
         first, last = subsections[0], subsections[-1]
@@ -69,11 +79,16 @@ def statute_to_document(statute: Statute) -> Document:
     url = finlex_url(statute.number, statute.lang)
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
+    per_chapter = numbered_per_chapter(statute)
     for section in statute.sections:
         if not section.subsections:
             logger.debug("%s: section %s has no text; skipped", statute.source_path, section.number)
             continue
-        base_id = f"{doc_id}.s{section_slug(section.number)}"
+        key = f"s{section_slug(section.number)}"
+        if per_chapter and section.chapter and section.number is not None:
+            # Numbers restart in each chapter, so only chapter + section identifies a section.
+            key = f"c{section_slug(section.chapter)}.{key}"
+        base_id = f"{doc_id}.{key}"
         seen[base_id] = seen.get(base_id, 0) + 1
         chunk_id = base_id if seen[base_id] == 1 else f"{base_id}-{seen[base_id]}"
         citation = Citation(
@@ -81,14 +96,14 @@ def statute_to_document(statute: Statute) -> Document:
             doc_title=statute.title,
             kind=statute.kind,
             lang=statute.lang,
-            label=section_label(statute, section),
+            label=section_label(statute, section, with_chapter=per_chapter),
             statute=statute.number,
             chapter=section.chapter,
             chapter_heading=section.chapter_heading,
             section=section.number,
             section_heading=section.heading,
             url=url,
-            section_key=f"{slug}.s{section_slug(section.number)}",
+            section_key=f"{slug}.{key}",
         )
         chunks.append(Chunk(id=chunk_id, text=section.text, citation=citation, context=_context(statute, section)))
     return Document(

@@ -115,3 +115,13 @@ def test_xml_that_is_not_a_statute_is_refused(tmp_path: Path):
     other.write_text("<root><child/></root>", encoding="utf-8")
     with pytest.raises(SourceFormatError, match="not a Finlex statute"):
         read_statute(other)
+
+
+def test_statute_numbered_per_chapter_gets_chapter_qualified_ids_and_labels():
+    doc = statute_to_document(read_statute(finlex_file("asd20010055.xml")))
+    ids = [c.id for c in doc.chunks]
+    assert len(ids) == len(set(ids))
+    first = doc.chunks[0]
+    assert first.id == "fi.55-2001.c1.s1"
+    assert first.citation.label == "Työsopimuslaki (55/2001) 1 luku 1 §"
+    assert "fi.55-2001.c2.s4" in ids

@@ -1,0 +1,33 @@
+# The two commands of the README: `make run` and `make test`. Everything else is set-up they need.
+VENV ?= .venv
+PY := $(VENV)/bin/python
+PYTHON ?= python3
+
+.PHONY: run test build serve bench clean
+
+$(VENV)/.installed: pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade pip
+	$(PY) -m pip install -q -e '.[dev]'
+	touch $@
+
+## Build the index from the sample corpus, then serve on http://127.0.0.1:8000
+run: $(VENV)/.installed
+	$(VENV)/bin/lahde build
+	$(VENV)/bin/lahde serve
+
+## Run the whole test suite (slow tests included)
+test: $(VENV)/.installed
+	$(PY) -m pytest
+
+build: $(VENV)/.installed
+	$(VENV)/bin/lahde build
+
+serve: $(VENV)/.installed
+	$(VENV)/bin/lahde serve
+
+bench: $(VENV)/.installed
+	$(PY) bench/search_latency.py
+
+clean:
+	rm -rf $(VENV) data .pytest_cache

