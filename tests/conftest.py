@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import os
 from pathlib import Path
 
 import pytest
@@ -25,7 +26,10 @@ def finlex_file(name: str, lang: str = "fi") -> Path:
 
 @pytest.fixture(scope="session")
 def embedding_cache_path(request: pytest.FixtureRequest) -> Path:
-    """An embedding cache kept in pytest's cache dir, so repeated runs embed nothing twice."""
+    """An embedding cache kept in pytest's cache dir (or LAHDE_TEST_EMBED_CACHE), so runs embed nothing twice."""
+    shared = os.environ.get("LAHDE_TEST_EMBED_CACHE")
+    if shared:
+        return Path(shared)
     return Path(request.config.cache.mkdir("lahde")) / "embeddings.sqlite"
 
 
