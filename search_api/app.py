@@ -17,6 +17,7 @@ from lahde.settings import Settings, get_settings
 
 from .errors import ApiError, NotReadyError, install_error_handlers
 from .schemas import CitationOut, Health, HitOut, Problem, SearchResponse
+from .web import install_web
 
 logger = logging.getLogger(__name__)
 
@@ -87,6 +88,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    install_web(app)
 
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:

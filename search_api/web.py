@@ -1,0 +1,238 @@
+"""The web pages: a server-rendered search form at ``/`` and a section view at ``/osio/{id}``.
+
+The pages call the library directly (the searcher in ``app.state``), so the plain GET form works
+without JavaScript; the small self-hosted script only adds instant copy and keyboard shortcuts.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+from types import SimpleNamespace
+from typing import Any
+from urllib.parse import urlencode
+
+from fastapi import APIRouter, FastAPI, Request
+from fastapi.concurrency import run_in_threadpool
+from fastapi.responses import HTMLResponse
+from fastapi.staticfiles import StaticFiles
+from jinja2 import Environment, FileSystemLoader, select_autoescape
+
+from index.store import Filters, Hit
+from lahde.settings import Settings, get_settings
+
+from . import views
+from .i18n import EXAMPLES, STRINGS, pick_ui_lang
+
+logger = logging.getLogger(__name__)
+
+HERE = Path(__file__).parent
+PER_PAGE = 10
+KINDS = ("laki", "asetus", "opas", "ohje", "ukk")
+LANGS = ("fi", "sv")
+# Everything comes from this app: no CDN, no inline script, no third-party request.
+SECURITY_HEADERS = {
+    "Content-Security-Policy": (
+        "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; "
+        "connect-src 'self'; base-uri 'none'; form-action 'self'; frame-ancestors 'none'"
+    ),
+    "X-Content-Type-Options": "nosniff",
+    "Referrer-Policy": "no-referrer",
+}
+
+_env: Environment | None = None
+
+
+def _environment() -> Environment:
+    """The Jinja environment, made on first use (no work at import time); autoescape is always on."""
+    global _env
+    if _env is None:
+        _env = Environment(
+            loader=FileSystemLoader(HERE / "templates"),
+            autoescape=select_autoescape(default=True, default_for_string=True),
+            trim_blocks=True,
+            lstrip_blocks=True,
+        )
+    return _env
+
+
+def _url(path: str, **params: Any) -> str:
+    """A link with only the non-empty parameters."""
+    query = urlencode({k: v for k, v in params.items() if v not in (None, "", 0, False)})
+    return f"{path}?{query}" if query else path
+
+
+def _render(request: Request, template: str, ui: str, status: int = 200, **context: Any) -> HTMLResponse:
+    t = STRINGS[ui]
+    switch = {k: v for k, v in request.query_params.items() if k != "ui"}
+    switch["ui"] = "sv" if ui == "fi" else "fi"
+    html = _environment().get_template(template).render(
+        # A namespace, not the dict: Jinja's t.copy would otherwise find dict.copy before the string.
+        t=SimpleNamespace(**t),
+        ui=ui,
+        url=_url,
+        ui_switch_url=_url(request.url.path, **switch),
+        kind_label=lambda kind: t.get(f"kind_{kind}", kind),
+        **context,
+    )
+    return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _settings(request: Request) -> Settings:
+    return request.app.dependency_overrides.get(get_settings, get_settings)()
+
+
+def _card(hit: Hit, query: str, ui: str, number: int | None = None) -> dict[str, Any]:
+    """What one result shows: citation title, kind badge, highlighted passage, amendment notes, links."""
+    c = hit.chunk.citation
+    return {
+        "id": hit.chunk.id,
+        "number": number,
+        "label": c.label,
+        "kind": c.kind,
+        "lang": c.lang,
+        "doc_title": c.doc_title,
+        "chapter": c.chapter,
+        "chapter_heading": c.chapter_heading,
+        "section_heading": c.section_heading,
+        "heading_path": list(c.heading_path),
+        "page": c.page,
+        "url": c.url,
+        "text": hit.chunk.text,
+        "paragraphs": views.highlight_paragraphs(hit.chunk.text, query),
+        "amendments": views.amendment_notes(hit.chunk, ui),
+    }
+
+
+def _excerpt(card: dict[str, Any], limit: int = 3) -> dict[str, Any]:
+    """Keep the paragraphs (momentit) with matched words, or the first ones; the section view shows all."""
+    paragraphs = card["paragraphs"]
+    matched = [p for p in paragraphs if any(hit for _, hit in p)]
+    shown = (matched or paragraphs)[:limit] if len(paragraphs) > limit else paragraphs
+    return {**card, "paragraphs": shown, "truncated": len(shown) < len(paragraphs)}
+
+
+def _as_hit(source: Any, index: Any, rank: int) -> Hit | None:
+    """Accept the answer module's sources as Hit objects or JSON-shaped dicts."""
+    if isinstance(source, Hit):
+        return source
+    chunk = getattr(source, "chunk", None)
+    if chunk is None and isinstance(source, dict) and "id" in source:
+        chunk = index.get(source["id"])
+    if chunk is None:
+        return None
+    score = source.get("score", 0.0) if isinstance(source, dict) else getattr(source, "score", 0.0)
+    return Hit(chunk=chunk, score=float(score or 0.0), rank=rank)
+
+
+def _choice(value: str | None, allowed: tuple[str, ...] | list[str]) -> str | None:
+    return value if value in allowed else None
+
+
+router = APIRouter(include_in_schema=False)
+
+
+@router.get("/", response_class=HTMLResponse)
+async def search_page(request: Request) -> HTMLResponse:
+    """The search page: empty state, results, no-results and error states, and the ask mode."""
+    params = request.query_params
+    ui = pick_ui_lang(params.get("ui"), request.headers.get("accept-language"))
+    t = STRINGS[ui]
+    searcher = getattr(request.app.state, "searcher", None)
+    raw_q = _clean_query(params.get("q", ""))
+    mode = "ask" if params.get("mode") == "ask" else "search"
+    try:
+        page = max(1, int(params.get("page", "1")))
+    except ValueError:
+        page = 1
+    statutes = views.documents(searcher.index) if searcher is not None else []
+    state = {
+        "q": raw_q,
+        "mode": mode,
+        "kind": _choice(params.get("kind"), KINDS),
+        "lang": _choice(params.get("lang"), LANGS),
+        "statute": _choice(params.get("statute"), [s for s, _ in statutes]),
+        "ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None,
+    }
+    context: dict[str, Any] = {
+        "state": state,
+        "kinds": KINDS,
+        "langs": LANGS,
+        "statutes": statutes,
+        "examples": EXAMPLES[ui],
+        "cards": [],
+        "error": None,
+        "ask": None,
+        "ask_unavailable": False,
+        "page": page,
+        "has_next": False,
+        "filtered": any(state[k] for k in ("kind", "lang", "statute")),
+    }
+    if not raw_q:
+        return _render(request, "search.html", ui, **context)
+    if searcher is None:
+        return _render(request, "search.html", ui, status=503, **{**context, "error": t["error_not_ready"]})
+    settings = _settings(request)
+    if len(raw_q) > settings.max_query_chars:
+        message = t["error_too_long"].format(n=len(raw_q), max=settings.max_query_chars)
+        return _render(request, "search.html", ui, status=422, **{**context, "error": message})
+    offset = (page - 1) * PER_PAGE
+    if offset > settings.max_offset:
+        return _render(request, "search.html", ui, status=422, **{**context, "error": t["error_page"]})
+    filters = Filters(kind=state["kind"], lang=state["lang"], statute=state["statute"])
+    try:
+        if mode == "ask":
+            try:
+                draft = await run_in_threadpool(views.ask_draft, searcher, raw_q, filters)
+                sources = [_as_hit(s, searcher.index, i + 1) for i, s in enumerate(draft.sources)]
+                context["ask"] = {
+                    "sentences": draft.sentences,
+                    "abstained": draft.abstained,
+                    "message": draft.message,
+                    "sources": [_excerpt(_card(h, raw_q, ui, i + 1)) for i, h in enumerate(sources) if h is not None],
+                }
+            except views.AskUnavailable as exc:
+                logger.info("ask mode unavailable: %s", exc)
+                context["ask_unavailable"] = True
+        result = await run_in_threadpool(searcher.search, raw_q, PER_PAGE + 1, filters, offset)
+    except Exception:  # noqa: BLE001 - the page says what to try; the details go to the log
+        logger.exception("web search failed")
+        return _render(request, "search.html", ui, status=500, **{**context, "error": t["error_unexpected"]})
+    hits = result.hits[:PER_PAGE]
+    scope = views.in_scope(searcher.index, filters)
+    context.update(
+        cards=[_excerpt(_card(h, raw_q, ui)) for h in hits],
+        has_next=len(result.hits) > PER_PAGE,
+        count_text=t["results_count"].format(first=offset + 1, last=offset + len(hits), scope=scope) if hits else "",
+    )
+    return _render(request, "search.html", ui, **context)
+
+
+def _clean_query(q: str) -> str:
+    """Query text as the API cleans it: control characters become spaces, ends are trimmed."""
+    return "".join(" " if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 else ch for ch in q).strip()
+
+
+@router.get("/osio/{chunk_id}", response_class=HTMLResponse)
+async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
+    """A whole section: its chapter, neighbours, amendment history, counterpart and original source."""
+    params = request.query_params
+    ui = pick_ui_lang(params.get("ui"), request.headers.get("accept-language"))
+    t = STRINGS[ui]
+    searcher = getattr(request.app.state, "searcher", None)
+    keep = {"ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None, "q": _clean_query(params.get("q", ""))}
+    if searcher is None:
+        return _render(request, "section.html", ui, status=503, section=None, state=keep, error=t["error_not_ready"])
+    view = views.section_view(searcher.index, chunk_id, ui)
+    if view is None:
+        return _render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
+    card = _card(Hit(chunk=view.chunk, score=0.0, rank=1), keep["q"], ui)
+    card["text"] = view.text
+    card["paragraphs"] = views.highlight_paragraphs(view.text, keep["q"])
+    return _render(request, "section.html", ui, section=view, card=card, state=keep, error=None)
+
+
+def install_web(app: FastAPI) -> None:
+    """Add the pages and the self-hosted static files to the app."""
+    app.include_router(router)
+    app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

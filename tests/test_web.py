@@ -1,0 +1,226 @@
+"""The web pages in-process: states, filters, paging, escaping, language switch, and the view seams."""
+
+from __future__ import annotations
+
+import re
+import sys
+import types
+from pathlib import Path
+
+import pytest
+from fastapi.testclient import TestClient
+
+from index.search import Searcher
+from index.store import Hit, VectorIndex, build_index
+from ingest.models import Chunk, Citation
+from lahde.settings import Settings
+from search_api import views
+from search_api.app import create_app
+
+from .fakes import HashingEmbedder
+
+
+def _sec(lang: str, statute: str, section: str, text: str, chapter: str | None = "2", kind: str = "laki") -> Chunk:
+    slug = statute.replace("/", "-")
+    title = {"fi": "Laki ammatillisesta koulutuksesta", "sv": "Lag om yrkesutbildning"}[lang]
+    citation = Citation(
+        doc_id=f"{lang}.{slug}",
+        doc_title=title,
+        kind=kind,
+        lang=lang,
+        label=f"{title} ({statute}) {section} §",
+        statute=statute,
+        chapter=chapter,
+        chapter_heading="Koulutuksen järjestäminen" if chapter else None,
+        section=section,
+        section_heading=f"Otsikko {section}",
+        url=f"https://www.finlex.fi/{lang}/laki/alkup/2017/20170531",
+        section_key=f"{slug}.s{section}",
+    )
+    return Chunk(id=f"{lang}.{slug}.s{section}", text=text, citation=citation)
+
+
+WEB_CHUNKS = [
+    _sec("fi", "531/2017", "70", "Työpaikalla järjestettävä koulutus perustuu koulutussopimukseen."),
+    _sec("fi", "531/2017", "71", "Koulutussopimus tehdään kirjallisesti.\n\nSopimuksesta ei makseta palkkaa."),
+    _sec("fi", "531/2017", "72", "Oppisopimus on kirjallinen määräaikainen työsopimus."),
+    _sec("sv", "531/2017", "71", "Utbildningsavtalet ingås skriftligt."),
+    _sec("fi", "1215/2020", "3", "Opiskelija katsotaan eronneeksi, jos hän on ollut poissa.", chapter=None),
+    _sec("fi", "531/2017", "99", "Hostile <script>alert(1)</script> and <b>bold</b> koulutussopimus text."),
+]
+
+
+@pytest.fixture()
+def index_dir(tmp_path: Path) -> Path:
+    build_index(WEB_CHUNKS, HashingEmbedder(), tmp_path / "idx")
+    return tmp_path / "idx"
+
+
+@pytest.fixture()
+def client(index_dir: Path):
+    embedder = HashingEmbedder()
+    app = create_app(Settings(index_dir=index_dir, max_query_chars=100), searcher=Searcher.open(index_dir, embedder))
+    with TestClient(app) as c:
+        yield c
+
+
+def _result_ids(html: str) -> list[str]:
+    return re.findall(r'<h3 class="cite" id="otsikko-r\d+">\s*<a href="/osio/([^"?]+)', html)
+
+
+def test_stems_drop_question_words_and_tolerate_endings():
+    assert views.query_stems("Mikä on koulutussopimus?") == ["koulutussopi"]
+    assert views.query_stems("vem godkänner planen") == ["godkänn", "plan"]
+
+
+def test_highlight_marks_inflected_words_and_keeps_all_text():
+    spans = views.highlight_spans("Koulutussopimukseen perustuva koulutus.", "koulutussopimus")
+    assert spans == [("Koulutussopimukseen", True), (" perustuva koulutus.", False)]
+    assert "".join(s for s, _ in spans) == "Koulutussopimukseen perustuva koulutus."
+    assert views.highlight_spans("ei osumia", "koulutussopimus") == [("ei osumia", False)]
+
+
+def test_section_view_has_neighbours_counterpart_and_amendment_notes(index_dir: Path):
+    index = VectorIndex.load(index_dir)
+    view = views.section_view(index, "fi.531-2017.s71")
+    assert view is not None
+    assert view.prev.id == "fi.531-2017.s70" and view.next.id == "fi.531-2017.s72"
+    assert view.counterpart.id == "sv.531-2017.s71"
+    assert view.text == WEB_CHUNKS[1].text and view.amendments == []
+    first = views.section_view(index, "fi.531-2017.s70")
+    assert first.prev is None and views.section_view(index, "nope") is None
+    sv = views.section_view(index, "sv.531-2017.s71")
+    assert sv.prev is None and sv.next is None and sv.counterpart.id == "fi.531-2017.s71"
+
+
+def test_amendment_notes_use_the_amendment_label_when_there_is_one():
+    class Amendment:
+        def label(self, lang: str) -> str:
+            return {"fi": "muutettu: 1218/2020", "sv": "ändrad: 1218/2020"}[lang]
+
+    chunk = Chunk(id="x", text="t", citation=types.SimpleNamespace(amendments=(Amendment(), {"act": "9/2021"})))
+    assert views.amendment_notes(chunk, "fi") == ["muutettu: 1218/2020", "muutettu: 9/2021"]
+    assert views.amendment_notes(chunk, "sv") == ["ändrad: 1218/2020", "ändrad: 9/2021"]
+
+
+def test_empty_state_offers_examples(client: TestClient):
+    response = client.get("/")
+    assert response.status_code == 200 and response.headers["content-type"].startswith("text/html")
+    assert "Mitä haluat tietää?" in response.text
+    assert 'href="/?q=Mik%C3%A4+on+koulutussopimus%3F"' in response.text
+    assert "default-src 'self'" in response.headers["content-security-policy"]
+
+
+def test_results_show_citation_badge_highlight_and_copy_button(client: TestClient):
+    html = client.get("/", params={"q": "koulutussopimus"}).text
+    assert _result_ids(html)[:2] == ["fi.531-2017.s71", "fi.531-2017.s99"]
+    assert "Laki ammatillisesta koulutuksesta (531/2017) 71 §" in html
+    assert '<span class="badge badge-laki">laki</span>' in html
+    assert "<mark>Koulutussopimus</mark> tehdään kirjallisesti." in html
+    assert 'data-label="Laki ammatillisesta koulutuksesta (531/2017) 71 §"' in html
+    assert "Kopioi lähdeviite" in html and "Tulokset 1–6, haettu 6 kohdasta" in html
+
+
+def test_filters_narrow_results_and_no_results_state_says_what_to_try(client: TestClient):
+    assert _result_ids(client.get("/", params={"q": "koulutussopimus", "lang": "sv"}).text) == ["sv.531-2017.s71"]
+    assert _result_ids(client.get("/", params={"q": "eronneeksi", "statute": "1215/2020"}).text) == ["fi.1215-2020.s3"]
+    html = client.get("/", params={"q": "koulutussopimus", "kind": "opas"}).text
+    assert _result_ids(html) == [] and "Ei tuloksia" in html and "Poista rajaukset" in html
+    assert 'href="/?q=koulutussopimus"' in html
+
+
+def test_paging_splits_results_ten_a_page(tmp_path: Path):
+    # The query word repeated n times: strictly rising similarity, so the order is s12, s11, ..., s1.
+    chunks = [_sec("fi", "531/2017", str(n), " ".join(["koulutussopimus"] * n + ["kohta"])) for n in range(1, 13)]
+    build_index(chunks, HashingEmbedder(), tmp_path / "idx")
+    app = create_app(Settings(index_dir=tmp_path / "idx"), searcher=Searcher.open(tmp_path / "idx", HashingEmbedder()))
+    with TestClient(app) as c:
+        first = c.get("/", params={"q": "koulutussopimus"}).text
+        second = c.get("/", params={"q": "koulutussopimus", "page": 2}).text
+    assert _result_ids(first) == [f"fi.531-2017.s{n}" for n in range(12, 2, -1)]
+    assert _result_ids(second) == ["fi.531-2017.s2", "fi.531-2017.s1"]
+    assert 'rel="next" href="/?q=koulutussopimus&amp;page=2"' in first and 'rel="next"' not in second
+    assert "Tulokset 11–12, haettu 12 kohdasta" in second
+
+
+def test_html_in_passages_and_queries_renders_as_text(client: TestClient):
+    html = client.get("/", params={"q": "<script>alert(2)</script> koulutussopimus"}).text
+    assert "<script>alert" not in html and "<b>bold</b>" not in html
+    assert "&lt;script&gt;alert(1)&lt;/script&gt;" in html and "&lt;b&gt;bold&lt;/b&gt;" in html
+    assert 'value="&lt;script&gt;alert(2)&lt;/script&gt; koulutussopimus"' in html
+    section = client.get("/osio/fi.531-2017.s99", params={"q": "<b>x</b>"}).text
+    assert "<script>alert" not in section and "&lt;b&gt;bold&lt;/b&gt;" in section
+
+
+def test_section_page_shows_place_neighbours_counterpart_and_source(client: TestClient):
+    html = client.get("/osio/fi.531-2017.s71", params={"q": "koulutussopimus"}).text
+    assert '<h1 id="osio-otsikko" class="cite">Laki ammatillisesta koulutuksesta (531/2017) 71 §</h1>' in html
+    assert "2 luku Koulutuksen järjestäminen" in html
+    assert 'rel="prev" href="/osio/fi.531-2017.s70?q=koulutussopimus"' in html
+    assert 'rel="next" href="/osio/fi.531-2017.s72?q=koulutussopimus"' in html
+    assert 'href="/osio/sv.531-2017.s71"' in html and "Lag om yrkesutbildning (531/2017) 71 §" in html
+    assert 'href="https://www.finlex.fi/fi/laki/alkup/2017/20170531"' in html
+    assert '<span class="mom">2 mom.</span> Sopimuksesta ei makseta palkkaa.' in html
+
+
+def test_unknown_section_is_a_404_page(client: TestClient):
+    response = client.get("/osio/fi.531-2017.s999")
+    assert response.status_code == 404 and "Kohtaa ei löytynyt" in response.text
+
+
+def test_error_states_tell_what_to_try(client: TestClient, tmp_path: Path):
+    long = client.get("/", params={"q": "x" * 101})
+    assert long.status_code == 422 and "Kysymys on liian pitkä (101 merkkiä, enintään 100)" in long.text
+    deep = client.get("/", params={"q": "x", "page": 500})
+    assert deep.status_code == 422 and "Sivunumero on liian suuri" in deep.text
+    with TestClient(create_app(Settings(index_dir=tmp_path / "none"))) as c:
+        down = c.get("/", params={"q": "hoks"})
+        assert down.status_code == 503 and "lahde build" in down.text
+        assert c.get("/").status_code == 200
+
+
+def test_swedish_ui_by_switch_or_browser_language(client: TestClient):
+    by_switch = client.get("/", params={"q": "koulutussopimus", "ui": "sv"}).text
+    assert '<html lang="sv">' in by_switch and "Kopiera källhänvisning" in by_switch
+    assert 'href="/osio/fi.531-2017.s71?q=koulutussopimus&amp;ui=sv"' in by_switch
+    by_header = client.get("/", headers={"Accept-Language": "sv-FI,sv;q=0.9,en;q=0.5"}).text
+    assert "Vad vill du veta?" in by_header
+    assert "Mitä haluat tietää?" in client.get("/", headers={"Accept-Language": "en-US,en"}).text
+
+
+def test_ask_mode_says_so_when_the_answer_module_is_missing(client: TestClient, monkeypatch):
+    monkeypatch.setattr(views, "ANSWER_MODULE", "index.no_such_answer_module")
+    html = client.get("/", params={"q": "koulutussopimus", "mode": "ask"}).text
+    assert "Kysy-tila ei ole käytettävissä" in html
+    assert _result_ids(html)[0] == "fi.531-2017.s71"
+
+
+def test_ask_mode_renders_numbered_citations_and_abstention(client: TestClient, monkeypatch):
+    module = types.ModuleType("fake_answer_for_web_test")
+
+    def ask(searcher, query, filters=None):
+        hits = searcher.search(query, k=2, filters=filters).hits
+        if "eronneeksi" in query:
+            return {"sentences": [], "sources": [], "abstained": True, "message": ""}
+        return {
+            "sentences": [{"text": "Sopimus tehdään kirjallisesti.", "source_no": 1}],
+            "sources": [Hit(chunk=h.chunk, score=h.score, rank=h.rank) for h in hits],
+            "abstained": False,
+            "message": "",
+        }
+
+    module.ask = ask
+    monkeypatch.setitem(sys.modules, "fake_answer_for_web_test", module)
+    monkeypatch.setattr(views, "ANSWER_MODULE", "fake_answer_for_web_test")
+    html = client.get("/", params={"q": "koulutussopimus", "mode": "ask"}).text
+    assert 'Sopimus tehdään kirjallisesti.<a class="ref" href="#lahde-1" aria-label="lähde 1">[1]</a>' in html
+    assert 'id="lahde-1"' in html and 'id="lahde-2"' in html
+    abstained = client.get("/", params={"q": "eronneeksi", "mode": "ask"}).text
+    assert "Lähteistä ei löytynyt varmaa vastausta" in abstained
+
+
+def test_static_files_are_served_by_the_app(client: TestClient):
+    assert client.get("/static/lahde.js").status_code == 200
+    html = client.get("/", params={"q": "koulutussopimus"}).text
+    external = [u for u in re.findall(r'(?:src|href)="(https?://[^"]+)"', html) if "finlex.fi" not in u]
+    assert external == []
