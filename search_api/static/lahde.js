@@ -43,6 +43,10 @@
 
   document.querySelectorAll(".js-only").forEach(function (el) { el.hidden = false; });
 
+  // Wide screens have room for the filters: show them open; phones keep them folded.
+  var filters = document.querySelector("details.filters-box");
+  if (filters && window.matchMedia && window.matchMedia("(min-width: 40rem)").matches) { filters.open = true; }
+
   document.addEventListener("click", function (event) {
     var button = event.target.closest ? event.target.closest("button.copy") : null;
     if (!button) return;
