@@ -9,6 +9,8 @@ from __future__ import annotations
 import importlib
 import logging
 import re
+import threading
+import weakref
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -29,6 +31,7 @@ _STOPWORDS = frozenset(
     """.split()
 )
 _MIN_STEM = 4
+_MOM_RE = re.compile(r" \d+(?:[–-]\d+)? mom\.$")
 
 
 def query_stems(query: str) -> list[str]:
@@ -94,6 +97,11 @@ class SectionView:
     next: Chunk | None = None
     counterpart: Chunk | None = None
     amendments: list[str] = field(default_factory=list)
+
+    @property
+    def label(self) -> str:
+        """The whole section's citation: a chunk's momentti range ('44 § 1–2 mom.') is dropped."""
+        return _MOM_RE.sub("", self.chunk.citation.label)
 
 
 def _section_of(chunk: Chunk) -> tuple[str, str, str]:
@@ -181,31 +189,58 @@ class AskUnavailable(Exception):
 
 ANSWER_MODULE = "index.answer"
 _ANSWER_FUNCTIONS = ("ask", "answer", "draft_answer")
+_DRAFTERS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
+_DRAFTERS_LOCK = threading.Lock()
 
 
 def _get(obj: Any, name: str, default: Any = None) -> Any:
     return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
 
 
-def ask_draft(searcher: Any, query: str, filters: Filters | None = None) -> AskDraft:
-    """Draft an answer with index/answer.py; raise AskUnavailable when that module is missing."""
+def _drafter(module: Any, searcher: Any, settings: Any) -> Any:
+    """One AnswerDrafter per searcher (it caches sentence vectors), made with the ask_* settings."""
+    with _DRAFTERS_LOCK:
+        drafter = _DRAFTERS.get(searcher)
+        if drafter is None:
+            options = {
+                name: getattr(settings, f"ask_{name}")
+                for name in ("min_score", "signal", "max_sentences")
+                if hasattr(settings, f"ask_{name}")
+            }
+            drafter = _DRAFTERS[searcher] = module.AnswerDrafter(searcher, **options)
+        return drafter
+
+
+def ask_draft(searcher: Any, query: str, filters: Filters | None = None, settings: Any = None) -> AskDraft:
+    """Draft an answer with index/answer.py; raise AskUnavailable when that module is missing.
+
+    Accepts the module's ``AnswerDrafter`` class (``.ask(question, k, filters)`` returning an
+    ``Answer`` with ``answered``/``sentences[].source``) or a plain function returning
+    ``{sentences: [{text, source_no}], sources, abstained, message}``.
+    """
     try:
         module = importlib.import_module(ANSWER_MODULE)
     except ModuleNotFoundError as exc:
         if exc.name != ANSWER_MODULE:
             raise
         raise AskUnavailable(f"{ANSWER_MODULE} is not available") from exc
-    func = next((getattr(module, n) for n in _ANSWER_FUNCTIONS if callable(getattr(module, n, None))), None)
-    if func is None:
-        raise AskUnavailable(f"{ANSWER_MODULE} has none of {', '.join(_ANSWER_FUNCTIONS)}")
-    raw = func(searcher, query, filters=filters)
+    if hasattr(module, "AnswerDrafter"):
+        k = getattr(settings, "ask_default_k", 5)
+        raw = _drafter(module, searcher, settings).ask(query, k, filters)
+    else:
+        func = next((getattr(module, n) for n in _ANSWER_FUNCTIONS if callable(getattr(module, n, None))), None)
+        if func is None:
+            raise AskUnavailable(f"{ANSWER_MODULE} has neither AnswerDrafter nor any of {', '.join(_ANSWER_FUNCTIONS)}")
+        raw = func(searcher, query, filters=filters)
     sentences = [
-        AskSentence(text=str(_get(s, "text", "")), source_no=_get(s, "source_no"))
+        AskSentence(text=str(_get(s, "text", "")), source_no=_get(s, "source_no", _get(s, "source")))
         for s in _get(raw, "sentences", []) or []
     ]
+    answered = _get(raw, "answered")
+    abstained = bool(_get(raw, "abstained", False)) if answered is None else not answered
     return AskDraft(
         sentences=sentences,
         sources=list(_get(raw, "sources", []) or []),
-        abstained=bool(_get(raw, "abstained", False)),
+        abstained=abstained,
         message=str(_get(raw, "message", "") or ""),
     )

@@ -53,7 +53,13 @@ def _environment() -> Environment:
             trim_blocks=True,
             lstrip_blocks=True,
         )
+        _env.filters["nb"] = _no_break
     return _env
+
+
+def _no_break(label: str) -> str:
+    """Keep '71 §' and '2 mom.' on one line when a citation wraps (display only; copies keep plain spaces)."""
+    return label.replace(" §", "\u00a0§").replace(" mom.", "\u00a0mom.")
 
 
 def _url(path: str, **params: Any) -> str:
@@ -183,7 +189,7 @@ async def search_page(request: Request) -> HTMLResponse:
     try:
         if mode == "ask":
             try:
-                draft = await run_in_threadpool(views.ask_draft, searcher, raw_q, filters)
+                draft = await run_in_threadpool(views.ask_draft, searcher, raw_q, filters, settings)
                 sources = [_as_hit(s, searcher.index, i + 1) for i, s in enumerate(draft.sources)]
                 context["ask"] = {
                     "sentences": draft.sentences,
@@ -228,8 +234,18 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
         return _render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
     card = _card(Hit(chunk=view.chunk, score=0.0, rank=1), keep["q"], ui)
     card["text"] = view.text
+    card["label"] = view.label
     card["paragraphs"] = views.highlight_paragraphs(view.text, keep["q"])
-    return _render(request, "section.html", ui, section=view, card=card, state=keep, error=None)
+    c = view.chunk.citation
+    # A whole statute section's paragraphs are its momentit, so each can be cited as "44 § 2 mom.".
+    count = getattr(c, "momentti_count", None)
+    whole = c.section is not None and c.kind in ("laki", "asetus") and count in (None, len(card["paragraphs"]))
+    momentti_labels = [f"{view.label} {n} mom." for n in range(1, len(card["paragraphs"]) + 1)] if whole else []
+    if len(momentti_labels) == 1:
+        momentti_labels = []
+    return _render(
+        request, "section.html", ui, section=view, card=card, state=keep, error=None, momentti_labels=momentti_labels
+    )
 
 
 def install_web(app: FastAPI) -> None:

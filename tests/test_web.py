@@ -87,6 +87,7 @@ def test_section_view_has_neighbours_counterpart_and_amendment_notes(index_dir: 
     assert view.prev.id == "fi.531-2017.s70" and view.next.id == "fi.531-2017.s72"
     assert view.counterpart.id == "sv.531-2017.s71"
     assert view.text == WEB_CHUNKS[1].text and view.amendments == []
+    assert view.label == "Laki ammatillisesta koulutuksesta (531/2017) 71 §"
     first = views.section_view(index, "fi.531-2017.s70")
     assert first.prev is None and views.section_view(index, "nope") is None
     sv = views.section_view(index, "sv.531-2017.s71")
@@ -154,7 +155,8 @@ def test_html_in_passages_and_queries_renders_as_text(client: TestClient):
 
 def test_section_page_shows_place_neighbours_counterpart_and_source(client: TestClient):
     html = client.get("/osio/fi.531-2017.s71", params={"q": "koulutussopimus"}).text
-    assert '<h1 id="osio-otsikko" class="cite">Laki ammatillisesta koulutuksesta (531/2017) 71 §</h1>' in html
+    assert '<h1 id="osio-otsikko" class="cite">Laki ammatillisesta koulutuksesta (531/2017) 71\u00a0§</h1>' in html
+    assert 'data-label="Laki ammatillisesta koulutuksesta (531/2017) 71 § 2 mom."' in html
     assert "2 luku Koulutuksen järjestäminen" in html
     assert 'rel="prev" href="/osio/fi.531-2017.s70?q=koulutussopimus"' in html
     assert 'rel="next" href="/osio/fi.531-2017.s72?q=koulutussopimus"' in html
@@ -224,3 +226,53 @@ def test_static_files_are_served_by_the_app(client: TestClient):
     html = client.get("/", params={"q": "koulutussopimus"}).text
     external = [u for u in re.findall(r'(?:src|href)="(https?://[^"]+)"', html) if "finlex.fi" not in u]
     assert external == []
+
+
+def test_ask_mode_uses_an_answer_drafter_class_with_the_ask_settings(client: TestClient, monkeypatch):
+    module = types.ModuleType("fake_drafter_for_web_test")
+    made: list[dict] = []
+
+    class AnswerDrafter:
+        def __init__(self, searcher, **options):
+            made.append(options)
+            self.searcher = searcher
+
+        def ask(self, question, k=5, filters=None):
+            hits = self.searcher.search(question, k, filters).hits
+            answered = "eronneeksi" not in question
+            sentence = types.SimpleNamespace(text="Koulutussopimus tehdään kirjallisesti.", source=1)
+            return types.SimpleNamespace(
+                answered=answered, sentences=[sentence] if answered else [], sources=hits[:1] if answered else [],
+                message=None if answered else "riittävää lähdettä ei löytynyt",
+            )
+
+    module.AnswerDrafter = AnswerDrafter
+    monkeypatch.setitem(sys.modules, "fake_drafter_for_web_test", module)
+    monkeypatch.setattr(views, "ANSWER_MODULE", "fake_drafter_for_web_test")
+    monkeypatch.setattr(views, "_DRAFTERS", views.weakref.WeakKeyDictionary())
+    html = client.get("/", params={"q": "koulutussopimus", "mode": "ask"}).text
+    assert 'kirjallisesti.<a class="ref" href="#lahde-1" aria-label="lähde 1">[1]</a>' in html
+    assert re.search(r'id="lahde-1" aria-labelledby="otsikko-s1">\s*<h3 class="cite" id="otsikko-s1">', html)
+    abstained = client.get("/", params={"q": "eronneeksi", "mode": "ask"}).text
+    assert "Lähteistä ei löytynyt varmaa vastausta" in abstained and "riittävää lähdettä ei löytynyt" in abstained
+    assert len(made) == 1, "one drafter per searcher, reused across requests"
+
+
+def test_section_view_joins_the_chunks_of_a_section_and_cites_the_whole_section(tmp_path: Path):
+    base = _sec("fi", "531/2017", "44", "x")
+    runs = [
+        Chunk(id="fi.531-2017.s44.m1-2", text="Ensimmäinen.\n\nToinen.", citation=_with(base, "1–2 mom.", (1, 2))),
+        Chunk(id="fi.531-2017.s44.m3", text="Kolmas.", citation=_with(base, "3 mom.", (3,))),
+    ]
+    build_index(runs + [WEB_CHUNKS[2]], HashingEmbedder(), tmp_path / "idx")
+    view = views.section_view(VectorIndex.load(tmp_path / "idx"), "fi.531-2017.s44.m3")
+    assert view.chunk_ids == ["fi.531-2017.s44.m1-2", "fi.531-2017.s44.m3"]
+    assert view.text == "Ensimmäinen.\n\nToinen.\n\nKolmas."
+    assert view.label == "Laki ammatillisesta koulutuksesta (531/2017) 44 §"
+    assert view.prev is None and view.next.id == "fi.531-2017.s72"
+
+
+def _with(base: Chunk, suffix: str, subsections: tuple[int, ...]) -> Citation:
+    from dataclasses import replace
+
+    return replace(base.citation, label=f"{base.citation.label} {suffix}", subsections=subsections)
