@@ -88,12 +88,13 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
-    install_web(app)
 
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:
         """Liveness: the process answers."""
         return Health(status="ok")
+
+    install_web(app)
 
     @app.get("/api/search", response_model=SearchResponse, responses=_ERRORS)
     async def api_search(
