@@ -148,14 +148,21 @@ def section_view(index: VectorIndex, chunk_id: str, lang: str = "fi") -> Section
     )
 
 
-def documents(index: VectorIndex) -> list[tuple[str, str]]:
-    """(statute number, title) of every statute in the index, for the statute filter."""
-    seen: dict[str, str] = {}
-    for chunk in index.chunks:
-        c = chunk.citation
-        if c.statute and c.statute not in seen:
-            seen[c.statute] = c.doc_title
-    return sorted(seen.items(), key=lambda item: (item[0].split("/")[-1], item[0].split("/")[0].zfill(6)))
+_DOCUMENTS: "weakref.WeakKeyDictionary[VectorIndex, list[tuple[str, dict[str, str]]]]" = weakref.WeakKeyDictionary()
+
+
+def documents(index: VectorIndex) -> list[tuple[str, dict[str, str]]]:
+    """(statute number, {lang: title}) of every statute in the index, oldest first, for the statute filter."""
+    cached = _DOCUMENTS.get(index)
+    if cached is None:
+        titles: dict[str, dict[str, str]] = {}
+        for chunk in index.chunks:
+            c = chunk.citation
+            if c.statute:
+                titles.setdefault(c.statute, {}).setdefault(c.lang, c.doc_title)
+        cached = sorted(titles.items(), key=lambda item: (item[0].split("/")[-1], item[0].split("/")[0].zfill(6)))
+        _DOCUMENTS[index] = cached
+    return cached
 
 
 def in_scope(index: VectorIndex, filters: Filters) -> int:

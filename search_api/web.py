@@ -79,6 +79,8 @@ def _render(request: Request, template: str, ui: str, status: int = 200, **conte
         url=_url,
         ui_switch_url=_url(request.url.path, **switch),
         kind_label=lambda kind: t.get(f"kind_{kind}", kind),
+        # The chapter belongs to the document, so it is named in the document's language.
+        chapter_word=lambda lang: STRINGS.get(lang, t)["chapter"],
         **context,
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)

@@ -94,6 +94,15 @@ def test_section_view_has_neighbours_counterpart_and_amendment_notes(index_dir: 
     assert sv.prev is None and sv.next is None and sv.counterpart.id == "fi.531-2017.s71"
 
 
+def test_statute_filter_names_each_statute_in_the_ui_language(client: TestClient):
+    fi = client.get("/").text
+    assert '<option value="531/2017">Laki ammatillisesta koulutuksesta (531/2017)</option>' in fi
+    assert fi.index('value="531/2017"') < fi.index('value="1215/2020"')
+    sv = client.get("/", params={"ui": "sv"}).text
+    assert '<option value="531/2017">Lag om yrkesutbildning (531/2017)</option>' in sv
+    assert '<option value="1215/2020">Laki ammatillisesta koulutuksesta (1215/2020)</option>' in sv
+
+
 def test_amendment_notes_use_the_amendment_label_when_there_is_one():
     class Amendment:
         def label(self, lang: str) -> str:
