@@ -148,21 +148,49 @@ def section_view(index: VectorIndex, chunk_id: str, lang: str = "fi") -> Section
     )
 
 
+@dataclass(frozen=True)
+class SourceFilters(Filters):
+    """Filters plus one source document (a guide or instruction has no statute number to filter by)."""
+
+    doc: str | None = None
+
+    def accepts(self, chunk: Chunk) -> bool:
+        """True when the chunk passes every set filter."""
+        return super().accepts(chunk) and (self.doc is None or chunk.citation.doc_id == self.doc)
+
+    @property
+    def active(self) -> bool:
+        """True when any filter is set."""
+        return super().active or self.doc is not None
+
+
 _DOCUMENTS: "weakref.WeakKeyDictionary[VectorIndex, list[tuple[str, dict[str, str]]]]" = weakref.WeakKeyDictionary()
 
 
 def documents(index: VectorIndex) -> list[tuple[str, dict[str, str]]]:
-    """(statute number, {lang: title}) of every statute in the index, oldest first, for the statute filter."""
+    """Sources for the statute/guide filter: (statute number or guide doc_id, {lang: title}); statutes first, oldest first."""
     cached = _DOCUMENTS.get(index)
     if cached is None:
-        titles: dict[str, dict[str, str]] = {}
+        statutes: dict[str, dict[str, str]] = {}
+        guides: dict[str, dict[str, str]] = {}
         for chunk in index.chunks:
             c = chunk.citation
             if c.statute:
-                titles.setdefault(c.statute, {}).setdefault(c.lang, c.doc_title)
-        cached = sorted(titles.items(), key=lambda item: (item[0].split("/")[-1], item[0].split("/")[0].zfill(6)))
+                statutes.setdefault(c.statute, {}).setdefault(c.lang, c.doc_title)
+            else:
+                guides.setdefault(c.doc_id, {}).setdefault(c.lang, c.doc_title)
+        ordered = sorted(statutes.items(), key=lambda item: (item[0].split("/")[-1], item[0].split("/")[0].zfill(6)))
+        cached = ordered + sorted(guides.items(), key=lambda item: next(iter(item[1].values())).lower())
         _DOCUMENTS[index] = cached
     return cached
+
+
+def source_filters(kind: str | None, lang: str | None, source: str | None) -> Filters:
+    """Filters for the page's choices; ``source`` is a statute number or a guide's doc_id."""
+    # Statute numbers are "531/2017"; document ids ("fi.opas-hoks") never hold a slash.
+    if source is not None and "/" in source:
+        return Filters(kind=kind, lang=lang, statute=source)
+    return SourceFilters(kind=kind, lang=lang, doc=source)
 
 
 def in_scope(index: VectorIndex, filters: Filters) -> int:

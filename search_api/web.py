@@ -18,7 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from index.store import Filters, Hit
+from index.store import Hit
 from lahde.settings import Settings, get_settings
 
 from . import views
@@ -159,7 +159,7 @@ async def search_page(request: Request) -> HTMLResponse:
         "mode": mode,
         "kind": _choice(params.get("kind"), KINDS),
         "lang": _choice(params.get("lang"), LANGS),
-        "statute": _choice(params.get("statute"), [s for s, _ in statutes]),
+        "statute": _choice(params.get("statute"), [value for value, _ in statutes]),
         "ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None,
     }
     context: dict[str, Any] = {
@@ -187,7 +187,7 @@ async def search_page(request: Request) -> HTMLResponse:
     offset = (page - 1) * PER_PAGE
     if offset > settings.max_offset:
         return _render(request, "search.html", ui, status=422, **{**context, "error": t["error_page"]})
-    filters = Filters(kind=state["kind"], lang=state["lang"], statute=state["statute"])
+    filters = views.source_filters(state["kind"], state["lang"], state["statute"])
     try:
         if mode == "ask":
             try:

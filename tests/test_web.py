@@ -285,3 +285,17 @@ def _with(base: Chunk, suffix: str, subsections: tuple[int, ...]) -> Citation:
     from dataclasses import replace
 
     return replace(base.citation, label=f"{base.citation.label} {suffix}", subsections=subsections)
+
+
+def test_the_source_filter_also_picks_a_guide(tmp_path: Path):
+    guide = Citation(doc_id="fi.opas-hoks", doc_title="HOKS-opas", kind="opas", lang="fi", label="HOKS-opas, s. 4",
+                     heading_path=("HOKS", "Hyväksyminen"), page=4)
+    chunks = WEB_CHUNKS[:3] + [Chunk(id="fi.opas-hoks.p4", text="Koulutussopimus kirjataan HOKSiin.", citation=guide)]
+    build_index(chunks, HashingEmbedder(), tmp_path / "idx")
+    app = create_app(Settings(index_dir=tmp_path / "idx"), searcher=Searcher.open(tmp_path / "idx", HashingEmbedder()))
+    with TestClient(app) as c:
+        assert '<option value="fi.opas-hoks">HOKS-opas</option>' in c.get("/").text
+        html = c.get("/", params={"q": "koulutussopimus", "statute": "fi.opas-hoks"}).text
+        assert c.get("/", params={"q": "koulutussopimus", "statute": "531/2017"}).status_code == 200
+    assert _result_ids(html) == ["fi.opas-hoks.p4"]
+    assert '<span class="badge badge-opas">opas</span>' in html and "HOKS › Hyväksyminen" in html and "s. 4" in html
