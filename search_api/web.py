@@ -133,6 +133,20 @@ def _as_hit(source: Any, index: Any, rank: int) -> Hit | None:
     return Hit(chunk=chunk, score=float(score or 0.0), rank=rank)
 
 
+def _active_filters(state: dict[str, Any], statutes: list[tuple[str, dict[str, str]]], ui: str) -> list[tuple[str, str]]:
+    """The set filters as (name, value) for the no-results message, in the UI language."""
+    t = STRINGS[ui]
+    active: list[tuple[str, str]] = []
+    if state["kind"]:
+        active.append((t["kind"], t.get(f"kind_{state['kind']}", state["kind"])))
+    if state["statute"]:
+        titles = dict(statutes).get(state["statute"], {})
+        active.append((t["statute"], titles.get(ui) or next(iter(titles.values()), state["statute"])))
+    if state["lang"]:
+        active.append((t["lang"], t[f"lang_{state['lang']}"]))
+    return active
+
+
 def _choice(value: str | None, allowed: tuple[str, ...] | list[str]) -> str | None:
     return value if value in allowed else None
 
@@ -175,6 +189,7 @@ async def search_page(request: Request) -> HTMLResponse:
         "page": page,
         "has_next": False,
         "filtered": any(state[k] for k in ("kind", "lang", "statute")),
+        "active_filters": _active_filters(state, statutes, ui),
     }
     if not raw_q:
         return _render(request, "search.html", ui, **context)

@@ -136,6 +136,7 @@ def test_filters_narrow_results_and_no_results_state_says_what_to_try(client: Te
     assert _result_ids(client.get("/", params={"q": "eronneeksi", "statute": "1215/2020"}).text) == ["fi.1215-2020.s3"]
     html = client.get("/", params={"q": "koulutussopimus", "kind": "opas"}).text
     assert _result_ids(html) == [] and "Ei tuloksia" in html and "Poista rajaukset" in html
+    assert "<li>Lähteen laji: opas</li>" in html
     assert 'href="/?q=koulutussopimus"' in html
 
 
@@ -299,3 +300,11 @@ def test_the_source_filter_also_picks_a_guide(tmp_path: Path):
         assert c.get("/", params={"q": "koulutussopimus", "statute": "531/2017"}).status_code == 200
     assert _result_ids(html) == ["fi.opas-hoks.p4"]
     assert '<span class="badge badge-opas">opas</span>' in html and "HOKS › Hyväksyminen" in html and "s. 4" in html
+
+
+def test_an_empty_index_says_to_build_one(tmp_path: Path):
+    build_index([], HashingEmbedder(), tmp_path / "idx")
+    app = create_app(Settings(index_dir=tmp_path / "idx"), searcher=Searcher.open(tmp_path / "idx", HashingEmbedder()))
+    with TestClient(app) as c:
+        html = c.get("/", params={"q": "koulutussopimus"}).text
+    assert "Ei tuloksia" in html and "lahde build" in html and "Poista rajaukset" not in html
