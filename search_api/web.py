@@ -216,7 +216,10 @@ async def search_page(request: Request) -> HTMLResponse:
                 }
             except views.AskUnavailable as exc:
                 logger.info("ask mode unavailable: %s", exc)
-                context["ask_unavailable"] = True
+                context["ask_unavailable"] = t["ask_unavailable"]
+            except Exception:  # noqa: BLE001 - a failed draft must not hide the search results
+                logger.exception("answer draft failed")
+                context["ask_unavailable"] = t["ask_failed"]
         result = await run_in_threadpool(searcher.search, raw_q, PER_PAGE + 1, filters, offset)
     except Exception:  # noqa: BLE001 - the page says what to try; the details go to the log
         logger.exception("web search failed")

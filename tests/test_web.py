@@ -308,3 +308,17 @@ def test_an_empty_index_says_to_build_one(tmp_path: Path):
     with TestClient(app) as c:
         html = c.get("/", params={"q": "koulutussopimus"}).text
     assert "Ei tuloksia" in html and "lahde build" in html and "Poista rajaukset" not in html
+
+
+def test_a_failing_answer_draft_still_shows_the_results(client: TestClient, monkeypatch):
+    module = types.ModuleType("broken_answer_for_web_test")
+
+    def ask(searcher, query, filters=None):
+        raise RuntimeError("model crashed")
+
+    module.ask = ask
+    monkeypatch.setitem(sys.modules, "broken_answer_for_web_test", module)
+    monkeypatch.setattr(views, "ANSWER_MODULE", "broken_answer_for_web_test")
+    response = client.get("/", params={"q": "koulutussopimus", "mode": "ask"})
+    assert response.status_code == 200 and "Vastausluonnosta ei voitu koota" in response.text
+    assert _result_ids(response.text)[0] == "fi.531-2017.s71"
