@@ -178,6 +178,7 @@ class Document:
     url: str | None = None
     issuer: str | None = None
     chunks: tuple[Chunk, ...] = field(default_factory=tuple)
+    valid_from: str | None = None  # ISO date from the manifest
 
     @property
     def content_hash(self) -> str:
