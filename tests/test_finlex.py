@@ -108,7 +108,8 @@ def test_malformed_xml_names_the_file_and_the_rest_goes_on(tmp_path: Path):
         read_statute(broken)
     report = ingest_files([broken, finlex_file("asd20201215.xml"), empty])
     assert [d.id for d in report.documents] == ["fi.1215-2020"]
-    assert [Path(e.path).name for e in report.errors] == ["asd20990001.xml", "asd20990002.xml"]
+    assert [Path(e.path).name for e in report.errors] == ["asd20990001.xml"]
+    assert [(Path(e.path).name, e.reason) for e in report.skipped] == [("asd20990002.xml", "empty file")]
 
 
 def test_xml_that_is_not_a_statute_is_refused(tmp_path: Path):
