@@ -160,16 +160,14 @@ def statute_to_document(
             in_force=min((c.date for c in own if c.date), default=None) if own else None,
             momentti_count=len(section.subsections),
         )
-        whole = f"{context}\n{section.text}"
+        whole_tokens = count_tokens(f"{context}\n{section.text}")
         if (
             max_tokens is None
             or section.partial  # positions of an amending act's momentit are not their numbers
             or len(section.subsections) == 1
-            or count_tokens(whole) <= max_tokens
+            or whole_tokens <= max_tokens
         ):
-            chunks.append(
-                Chunk(id=chunk_id, text=section.text, citation=citation, context=context, tokens=count_tokens(whole))
-            )
+            chunks.append(Chunk(id=chunk_id, text=section.text, citation=citation, context=context, tokens=whole_tokens))
             continue
         for first, last in _split_momentit(context, section, max_tokens, count_tokens):
             numbers = tuple(range(first, last + 1))

@@ -7,6 +7,7 @@ the statute it amends are separate files.
 
 from __future__ import annotations
 
+import functools
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -75,6 +76,13 @@ class IngestReport:
             self.errors.append(exc)
 
 
+def _cached(options: IngestOptions) -> IngestOptions:
+    """Memoise the token counter: splitting asks for the same texts' counts more than once."""
+    if hasattr(options.count_tokens, "cache_info"):
+        return options
+    return replace(options, count_tokens=functools.lru_cache(maxsize=65536)(options.count_tokens))
+
+
 def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
     """Refuse a missing file (error), an empty or over-large one (skipped)."""
     try:
@@ -133,7 +141,7 @@ def ingest_files(
     report: IngestReport | None = None,
 ) -> IngestReport:
     """Read statute files (Finlex XML or Akoma Ntoso); a file that fails is reported, the rest go on."""
-    options = options or IngestOptions()
+    options = _cached(options or IngestOptions())
     report = report if report is not None else IngestReport()
     started = time.perf_counter()
     statutes: list[tuple[Statute, SourceEntry | None]] = []
@@ -178,7 +186,7 @@ def ingest_corpus(
     options: IngestOptions | None = None,
 ) -> IngestReport:
     """Ingest everything the sources config selects."""
-    options = options or IngestOptions()
+    options = _cached(options or IngestOptions())
     started = time.perf_counter()
     report = IngestReport()
     for error in config.errors:
