@@ -9,6 +9,7 @@ from dataclasses import replace
 
 from .amendments import SectionChange
 from .finlex import Section, Statute
+from .kohdat import split_kohdat
 from .models import Amendment, Chunk, Citation, Document
 from .tokens import TokenCounter, estimate_tokens
 
@@ -18,8 +19,8 @@ logger = logging.getLogger(__name__)
 DEFAULT_MAX_TOKENS = 512
 
 _LABELS = {
-    "fi": {"chapter": "luku", "in_force": "voimaantulosäännös", "mom": "mom."},
-    "sv": {"chapter": "kap.", "in_force": "ikraftträdandebestämmelse", "mom": "mom."},
+    "fi": {"chapter": "luku", "in_force": "voimaantulosäännös", "mom": "mom.", "kohta": "kohta", "liite": "liite"},
+    "sv": {"chapter": "kap.", "in_force": "ikraftträdandebestämmelse", "mom": "mom.", "kohta": "punkten", "liite": "bilaga"},
 }
 
 
@@ -53,6 +54,8 @@ def section_label(
     """Human citation string, e.g. ``Laki ammatillisesta koulutuksesta (531/2017) 44 § 2 mom.``."""
     words = _LABELS.get(statute.lang, _LABELS["fi"])
     head = f"{statute.title} ({statute.number})"
+    if section.number is None and section.kind == "Liite":
+        return f"{head} {words['liite']}"
     if section.number is None:
         return f"{head} {words['in_force']}"
     if with_chapter and section.chapter:
@@ -130,7 +133,7 @@ def statute_to_document(
         if not section.subsections:
             logger.debug("%s: section %s has no text; skipped", statute.source_path, section.number)
             continue
-        key = f"s{section_slug(section.number)}"
+        key = "liite" if section.kind == "Liite" else f"s{section_slug(section.number)}"
         if per_chapter and section.chapter and section.number is not None:
             # Numbers restart in each chapter, so only chapter + section identifies a section.
             key = f"c{section_slug(section.chapter)}.{key}"
@@ -164,28 +167,40 @@ def statute_to_document(
         if (
             max_tokens is None
             or section.partial  # positions of an amending act's momentit are not their numbers
-            or len(section.subsections) == 1
             or whole_tokens <= max_tokens
         ):
             chunks.append(Chunk(id=chunk_id, text=section.text, citation=citation, context=context, tokens=whole_tokens))
             continue
-        for first, last in _split_momentit(context, section, max_tokens, count_tokens):
+        runs = _split_momentit(context, section, max_tokens, count_tokens)
+        for first, last in runs:
             numbers = tuple(range(first, last + 1))
             text = "\n\n".join(s.text for s in section.subsections[first - 1 : last])
-            part = replace(
-                citation,
-                subsections=numbers,
-                label=section_label(statute, section, numbers, with_chapter=per_chapter),
-            )
-            chunks.append(
-                Chunk(
-                    id=f"{chunk_id}.{_span(first, last)}",
-                    text=text,
-                    citation=part,
-                    context=context,
-                    tokens=count_tokens(f"{context}\n{text}"),
+            tokens = count_tokens(f"{context}\n{text}")
+            kohdat = split_kohdat(context, text, max_tokens, count_tokens) if tokens > max_tokens else []
+            if not kohdat and len(runs) == 1:
+                # One momentti, too long but not a list: the whole section, as it cannot be split.
+                chunks.append(Chunk(id=chunk_id, text=text, citation=citation, context=context, tokens=tokens))
+                continue
+            base_label = section_label(statute, section, numbers, with_chapter=per_chapter)
+            if not kohdat:
+                part = replace(citation, subsections=numbers, label=base_label)
+                chunk = Chunk(f"{chunk_id}.{_span(first, last)}", text, part, context, tokens)
+                chunks.append(chunk)
+                continue
+            for items, run_text in kohdat:
+                span = items[0] if len(items) == 1 else f"{items[0]}–{items[-1]}"
+                part = replace(
+                    citation,
+                    subsections=numbers,
+                    kohdat=items,
+                    label=f"{base_label} {span} {_LABELS.get(statute.lang, _LABELS['fi'])['kohta']}",
                 )
-            )
+                key = f"{_span(first, last)}.k{section_slug(items[0])}" + (
+                    f"-{section_slug(items[-1])}" if len(items) > 1 else ""
+                )
+                chunks.append(
+                    Chunk(f"{chunk_id}.{key}", run_text, part, context, count_tokens(f"{context}\n{run_text}"))
+                )
     return Document(
         id=doc_id,
         title=statute.title,

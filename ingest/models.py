@@ -81,6 +81,7 @@ class Citation:
     amends_statute: str | None = None  # the base statute it amends, "531/2017"
     in_force: str | None = None  # amending act's section: ISO date it takes effect
     momentti_count: int | None = None  # momentit in the whole section (statutes)
+    kohdat: tuple[str, ...] = ()  # kohdat held, when one long list momentti is split ("5", "6", …)
 
     def to_dict(self) -> dict:
         """Return the citation as JSON-ready data."""
@@ -108,6 +109,7 @@ class Citation:
             "amends_statute": self.amends_statute,
             "in_force": self.in_force,
             "momentti_count": self.momentti_count,
+            "kohdat": list(self.kohdat),
         }
 
     @classmethod
@@ -116,6 +118,7 @@ class Citation:
         values = dict(data)
         values["subsections"] = tuple(values.get("subsections") or ())
         values["heading_path"] = tuple(values.get("heading_path") or ())
+        values["kohdat"] = tuple(values.get("kohdat") or ())
         values["amendments"] = tuple(Amendment.from_dict(a) for a in values.get("amendments") or ())
         return cls(**values)
 

@@ -91,3 +91,27 @@ def test_short_sections_keep_their_plain_ids_and_order():
     assert ids[:3] == ["fi.531-2017.s1", "fi.531-2017.s2", "fi.531-2017.s3"]
     orders = [c.citation.order for c in doc.chunks]
     assert orders == sorted(orders) and orders[0] == 0
+
+
+@pytest.mark.parametrize("lang", ["fi", "sv"])
+def test_an_over_long_list_momentti_splits_into_runs_of_whole_kohdat(lang: str):
+    from ingest.tokens import model_token_counter
+
+    act = read_statute(finlex_file("asd19990621.xml", lang))
+    section = next(s for s in act.sections if s.number == "24")
+    assert [len(m.items) for m in section.subsections] == [32, 0]
+    doc = statute_to_document(act, max_tokens=512, count_tokens=model_token_counter())
+    parts = [c for c in doc.chunks if c.citation.section == "24"]
+    lead = section.subsections[0].text.split("\n")[0]
+    runs = [c for c in parts if c.citation.kohdat]
+    # Every kohta exactly once, in order; each run starts with the momentti's lead-in and fits.
+    assert [k for c in runs for k in c.citation.kohdat] == [str(n) for n in range(1, 33)]
+    assert all(c.text.split("\n")[0] == lead and c.tokens <= 512 for c in runs)
+    assert all(c.citation.subsections == (1,) for c in runs)
+    first = runs[0]
+    word = "kohta" if lang == "fi" else "punkten"
+    span = f"{first.citation.kohdat[0]}–{first.citation.kohdat[-1]}"
+    assert first.id == f"{lang}.621-1999.s24.m1.k1-{first.citation.kohdat[-1]}"
+    assert first.citation.label.endswith(f"(621/1999) 24 § 1 mom. {span} {word}")
+    assert parts[-1].id == f"{lang}.621-1999.s24.m2" and parts[-1].citation.label.endswith("24 § 2 mom.")
+    assert "\n".join(c.text.split("\n", 1)[1] for c in runs) == "\n".join(section.subsections[0].text.split("\n")[1:])
