@@ -53,10 +53,11 @@ def main() -> None:
         print(f"documents {len(report.documents)} ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}); "
               f"{report.summary()}")
         print(f"sections {report.section_count}, chunks {len(chunks)} ({split} of them runs of momentit), "
-              f"amended sections {sum(1 for c in chunks if c.citation.amendments)}")
+              f"chunks with amendment links {sum(1 for c in chunks if c.citation.amendments)}")
         print(f"tokens: min {min(tokens)}, p25 {percentile(tokens, 25)}, median {int(statistics.median(tokens))}, "
               f"p75 {percentile(tokens, 75)}, p90 {percentile(tokens, 90)}, p99 {percentile(tokens, 99)}, "
-              f"max {max(tokens)}, mean {statistics.mean(tokens):.0f}; over the limit (one long momentti) {over}")
+              f"max {max(tokens)}, mean {statistics.mean(tokens):.0f}")
+        print(f"over the limit, not split: {over} (a long momentti that is no list, or an amending act's partial section)")
         low = 0
         for high in (*BUCKETS, None):
             n = sum(1 for t in tokens if t > low and (high is None or t <= high))

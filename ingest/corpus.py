@@ -200,9 +200,12 @@ def ingest_corpus(
             found = config.statute_file(entry)
             if found is None:
                 where = config.finlex_dir / entry.lang / (entry.finlex_name() or "") if config.finlex_dir else entry.id
-                report.add_error(
-                    SourceFormatError(where, f"source {entry.id!r}: statute {entry.statute} not found (run `lahde sources fetch`)")
-                )
+                reason = f"source {entry.id!r}: statute {entry.statute} not found (run `lahde sources fetch`)"
+                if config.finlex_dir is None or not config.finlex_dir.is_dir():
+                    # The Finlex folder is optional: without it the build goes on with corpus/ alone.
+                    report.add_error(SkippedSource(where, f"{reason}; no Finlex folder"))
+                else:
+                    report.add_error(SourceFormatError(where, reason))
                 continue
             entries[found] = entry
             statute_files[found] = None

@@ -117,14 +117,17 @@ def test_manifest_entry_checks(tmp_path: Path):
 def test_statute_entry_not_in_any_folder_is_a_failure(tmp_path: Path):
     manifest = tmp_path / "corpus" / "sources.toml"
     manifest.parent.mkdir()
-    manifest.write_text(
-        f'[finlex]\ndir = "{tmp_path / "none"}"\ninclude = []\n\n'
-        '[[source]]\nid = "x"\ntitle = "X"\nkind = "laki"\nlang = "fi"\nstatute = "1/2099"\n',
-        encoding="utf-8",
-    )
+    (tmp_path / "finlex").mkdir()
+    entry = '[[source]]\nid = "x"\ntitle = "X"\nkind = "laki"\nlang = "fi"\nstatute = "1/2099"\n'
+    manifest.write_text(f'[finlex]\ndir = "{tmp_path / "finlex"}"\ninclude = []\n\n' + entry, encoding="utf-8")
     report = ingest_corpus(load_sources(manifest))
     assert report.summary() == "ok 0, skipped 0, failed 1"
     assert str(report.errors[0]).endswith("asd20990001.xml: source 'x': statute 1/2099 not found (run `lahde sources fetch`)")
+    # Without a Finlex folder at all (it is optional) the entry is skipped, not failed.
+    manifest.write_text(f'[finlex]\ndir = "{tmp_path / "none"}"\ninclude = []\n\n' + entry, encoding="utf-8")
+    report = ingest_corpus(load_sources(manifest))
+    assert report.summary() == "ok 0, skipped 1, failed 0"
+    assert report.skipped[0].reason.endswith("not found (run `lahde sources fetch`); no Finlex folder")
 
 
 def test_real_manifest_ingests_statutes_and_guides():
