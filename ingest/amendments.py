@@ -56,6 +56,7 @@ _MONTHS_SV = {
 }
 _DATE_FI_RE = re.compile(r"(\d{1,2})\s+päivänä\s+([a-zäö]+kuuta)\s+(\d{4})")
 _DATE_SV_RE = re.compile(r"den\s+(\d{1,2})\s+([a-z]+)\s+(\d{4})")
+_ENTRY_RE = re.compile(r"voimaantulosäännös|ikraftträdandebestämmelsen")
 _IN_FORCE_RE = re.compile(r"\b(?:tulee|tulevat)\b.*?\bvoimaan\b|\bträder\b.*?\bi kraft\b", re.DOTALL)
 
 
@@ -64,7 +65,7 @@ class SectionChange:
     """One change an amending act makes to one section of a base statute."""
 
     statute: str  # base statute, "531/2017"
-    section: str  # "44", "52 a"
+    section: str  # "44", "52 a"; "" for an (unnumbered) entry-into-force provision
     change: str  # amend | repeal | add
     part: str | None  # "3 momentti"; None = the whole section
     act: str  # the amending act, "1218/2020"
@@ -180,6 +181,9 @@ def parse_amendment(statute: Statute) -> list[SectionChange]:
             continue
         for number, part in section_refs(piece):
             changes.append((number, current, part))
+        if _ENTRY_RE.search(piece):
+            # The act changes another act's entry-into-force provision (unnumbered: section "").
+            changes.append(("", current, _ENTRY_RE.search(piece).group(0)))
     # Sections whose new wording the act gives but whose preamble mention was not understood.
     named = {n for n, _, _ in changes}
     for section in statute.sections:

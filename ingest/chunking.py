@@ -141,7 +141,7 @@ def statute_to_document(
         seen[base_id] = seen.get(base_id, 0) + 1
         chunk_id = base_id if seen[base_id] == 1 else f"{base_id}-{seen[base_id]}"
         context = _context(statute, section)
-        own = changes_by_section.get(section.number or "", [])
+        own = changes_by_section.get(section.number or "", []) if section.kind == "Pykala" else []
         citation = Citation(
             doc_id=doc_id,
             doc_title=statute.title,

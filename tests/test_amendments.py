@@ -130,3 +130,16 @@ def test_amendments_survive_chunks_jsonl(linked: dict[str, Chunk]):
         del old["citation"][key]
     del old["tokens"]
     assert Chunk.from_dict(old).citation.amendments == ()  # chunks.jsonl from before issue 7 still loads
+
+
+def test_act_changing_another_acts_entry_into_force_provision():
+    names = ["asd20210125.xml", "asd20210584.xml"]
+    report = ingest_files([finlex_file(n) for n in names] + [finlex_file(n, "sv") for n in names])
+    chunks = {c.id: c for d in report.documents for c in d.chunks}
+    assert chunks["fi.125-2021.svoimaantulo"].citation.amendments == (
+        Amendment("584/2021", "2021-06-23", "amend", "voimaantulosäännös"),
+    )
+    assert chunks["sv.125-2021.svoimaantulo"].citation.amendments[0].label("sv") == "ändrad: 584/2021 (i kraft 23.6.2021)"
+    rewrite = chunks["fi.584-2021.svoimaantulo"].citation  # the new wording it gives
+    assert (rewrite.amends, rewrite.in_force) == ("125-2021.svoimaantulo", "2021-06-23")
+    assert chunks["fi.584-2021.svoimaantulo-2"].citation.amends is None  # its own entry into force
