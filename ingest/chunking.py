@@ -4,15 +4,23 @@ from __future__ import annotations
 
 import logging
 import re
+from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
+from .amendments import SectionChange
 from .finlex import Section, Statute
-from .models import Chunk, Citation, Document
+from .kohdat import split_kohdat
+from .models import Amendment, Chunk, Citation, Document
+from .tokens import TokenCounter, estimate_tokens
 
 logger = logging.getLogger(__name__)
 
+# multilingual-e5-small reads at most 512 tokens; longer embed texts are truncated.
+DEFAULT_MAX_TOKENS = 512
+
 _LABELS = {
-    "fi": {"chapter": "luku", "in_force": "voimaantulosäännös", "mom": "mom."},
-    "sv": {"chapter": "kap.", "in_force": "ikraftträdandebestämmelse", "mom": "mom."},
+    "fi": {"chapter": "luku", "in_force": "voimaantulosäännös", "mom": "mom.", "kohta": "kohta", "liite": "liite"},
+    "sv": {"chapter": "kap.", "in_force": "ikraftträdandebestämmelse", "mom": "mom.", "kohta": "punkten", "liite": "bilaga"},
 }
 
 
@@ -46,6 +54,8 @@ def section_label(
     """Human citation string, e.g. ``Laki ammatillisesta koulutuksesta (531/2017) 44 § 2 mom.``."""
     words = _LABELS.get(statute.lang, _LABELS["fi"])
     head = f"{statute.title} ({statute.number})"
+    if section.number is None and section.kind == "Liite":
+        return f"{head} {words['liite']}"
     if section.number is None:
         return f"{head} {words['in_force']}"
     if with_chapter and section.chapter:
@@ -72,25 +82,66 @@ def _context(statute: Statute, section: Section) -> str:
     return " – ".join(parts)
 
 
-def statute_to_document(statute: Statute) -> Document:
-    """Make one chunk per section (§), each carrying its full citation."""
+def _split_momentit(
+    context: str, section: Section, max_tokens: int, count_tokens: TokenCounter
+) -> list[tuple[int, int]]:
+    """Runs of whole momentit (1-based, inclusive) whose embed text fits ``max_tokens``.
+
+    A single momentti longer than the limit stays whole: a citation never points inside one.
+    """
+    runs: list[tuple[int, int]] = []
+    start = 0
+    subs = section.subsections
+    for i in range(1, len(subs) + 1):
+        if i == start + 1:
+            continue
+        text = "\n\n".join(s.text for s in subs[start:i])
+        if count_tokens(f"{context}\n{text}") > max_tokens:
+            runs.append((start + 1, i - 1))
+            start = i - 1
+    runs.append((start + 1, len(subs)))
+    return runs
+
+
+def _span(first: int, last: int) -> str:
+    return f"m{first}" if first == last else f"m{first}-{last}"
+
+
+def statute_to_document(
+    statute: Statute,
+    *,
+    max_tokens: int | None = DEFAULT_MAX_TOKENS,
+    count_tokens: TokenCounter = estimate_tokens,
+    amendments: Mapping[tuple[str, str], tuple[Amendment, ...]] | None = None,
+    amends: Sequence[SectionChange] = (),
+) -> Document:
+    """Make cited chunks: one per section (§), or per run of whole momentit for long sections.
+
+    ``amendments`` maps (statute, section) to the acts that changed that section; ``amends`` are
+    the changes this statute (an amending act) makes to another.
+    """
     slug = statute_slug(statute.number)
     doc_id = f"{statute.lang}.{slug}"
     url = finlex_url(statute.number, statute.lang)
     chunks: list[Chunk] = []
     seen: dict[str, int] = {}
     per_chapter = numbered_per_chapter(statute)
-    for section in statute.sections:
+    changes_by_section: dict[str, list[SectionChange]] = {}
+    for change in amends:
+        changes_by_section.setdefault(change.section, []).append(change)
+    for order, section in enumerate(statute.sections):
         if not section.subsections:
             logger.debug("%s: section %s has no text; skipped", statute.source_path, section.number)
             continue
-        key = f"s{section_slug(section.number)}"
+        key = "liite" if section.kind == "Liite" else f"s{section_slug(section.number)}"
         if per_chapter and section.chapter and section.number is not None:
             # Numbers restart in each chapter, so only chapter + section identifies a section.
             key = f"c{section_slug(section.chapter)}.{key}"
         base_id = f"{doc_id}.{key}"
         seen[base_id] = seen.get(base_id, 0) + 1
         chunk_id = base_id if seen[base_id] == 1 else f"{base_id}-{seen[base_id]}"
+        context = _context(statute, section)
+        own = changes_by_section.get(section.number or "", []) if section.kind == "Pykala" else []
         citation = Citation(
             doc_id=doc_id,
             doc_title=statute.title,
@@ -104,8 +155,52 @@ def statute_to_document(statute: Statute) -> Document:
             section_heading=section.heading,
             url=url,
             section_key=f"{slug}.{key}",
+            order=order,
+            issuer=statute.issuer,
+            amendments=(amendments or {}).get((statute.number, section.number or ""), ()),
+            amends=f"{statute_slug(own[0].statute)}.s{section_slug(section.number)}" if own else None,
+            amends_statute=own[0].statute if own else None,
+            in_force=min((c.date for c in own if c.date), default=None) if own else None,
+            momentti_count=len(section.subsections),
         )
-        chunks.append(Chunk(id=chunk_id, text=section.text, citation=citation, context=_context(statute, section)))
+        whole_tokens = count_tokens(f"{context}\n{section.text}")
+        if (
+            max_tokens is None
+            or section.partial  # positions of an amending act's momentit are not their numbers
+            or whole_tokens <= max_tokens
+        ):
+            chunks.append(Chunk(id=chunk_id, text=section.text, citation=citation, context=context, tokens=whole_tokens))
+            continue
+        runs = _split_momentit(context, section, max_tokens, count_tokens)
+        for first, last in runs:
+            numbers = tuple(range(first, last + 1))
+            text = "\n\n".join(s.text for s in section.subsections[first - 1 : last])
+            tokens = count_tokens(f"{context}\n{text}")
+            kohdat = split_kohdat(context, text, max_tokens, count_tokens) if tokens > max_tokens else []
+            if not kohdat and len(runs) == 1:
+                # One momentti, too long but not a list: the whole section, as it cannot be split.
+                chunks.append(Chunk(id=chunk_id, text=text, citation=citation, context=context, tokens=tokens))
+                continue
+            base_label = section_label(statute, section, numbers, with_chapter=per_chapter)
+            if not kohdat:
+                part = replace(citation, subsections=numbers, label=base_label)
+                chunk = Chunk(f"{chunk_id}.{_span(first, last)}", text, part, context, tokens)
+                chunks.append(chunk)
+                continue
+            for items, run_text in kohdat:
+                span = items[0] if len(items) == 1 else f"{items[0]}–{items[-1]}"
+                part = replace(
+                    citation,
+                    subsections=numbers,
+                    kohdat=items,
+                    label=f"{base_label} {span} {_LABELS.get(statute.lang, _LABELS['fi'])['kohta']}",
+                )
+                key = f"{_span(first, last)}.k{section_slug(items[0])}" + (
+                    f"-{section_slug(items[-1])}" if len(items) > 1 else ""
+                )
+                chunks.append(
+                    Chunk(f"{chunk_id}.{key}", run_text, part, context, count_tokens(f"{context}\n{run_text}"))
+                )
     return Document(
         id=doc_id,
         title=statute.title,
@@ -113,5 +208,6 @@ def statute_to_document(statute: Statute) -> Document:
         lang=statute.lang,
         source_path=statute.source_path,
         url=url,
+        issuer=statute.issuer,
         chunks=tuple(chunks),
     )

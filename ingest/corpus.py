@@ -1,95 +1,225 @@
-"""Read the sources manifest (corpus/sources.toml) and ingest every source it names."""
+"""Ingest every source the manifest names: statutes (Finlex XML, Akoma Ntoso) and guides.
+
+A source that fails is reported with one error naming the file and the reason; the rest of the
+corpus goes on. Amendment links are made after all statutes are read, since an amending act and
+the statute it amends are separate files.
+"""
 
 from __future__ import annotations
 
+import functools
 import logging
-import tomllib
+import time
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 
-from .chunking import statute_to_document
-from .errors import IngestError
-from .finlex import read_statute
+from .akn import is_akn, read_akn
+from .amendments import SectionChange, amendment_index, parse_amendment
+from .chunking import DEFAULT_MAX_TOKENS, statute_to_document
+from .errors import IngestError, SkippedSource, SourceFormatError
+from .finlex import Statute, read_statute
+from .guide_chunks import GuideMeta, guide_to_document
+from .guides import read_guide
+from .manifest import SourceEntry, SourcesConfig, load_sources
 from .models import Document
+from .tokens import TokenCounter, estimate_tokens
 
 logger = logging.getLogger(__name__)
 
-_FINLEX_KEYS = {"dir", "include"}
+__all__ = ["IngestOptions", "IngestReport", "SourcesConfig", "ingest_corpus", "ingest_files", "load_sources"]
+
+DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
 
 @dataclass(frozen=True)
-class SourcesConfig:
-    """Which files make up the corpus."""
+class IngestOptions:
+    """How sources are read and chunked."""
 
-    finlex_dir: Path | None
-    finlex_include: tuple[str, ...] = ()
-
-    def finlex_files(self) -> list[Path]:
-        """The Finlex XML files selected by the include globs (empty when the folder is absent)."""
-        if self.finlex_dir is None or not self.finlex_dir.is_dir():
-            return []
-        files: dict[Path, None] = {}
-        for pattern in self.finlex_include:
-            for path in sorted(self.finlex_dir.glob(pattern)):
-                if path.is_file():
-                    files[path] = None
-        return list(files)
+    max_tokens: int | None = DEFAULT_MAX_TOKENS  # per chunk, context line included
+    count_tokens: TokenCounter = estimate_tokens
+    max_bytes: int = DEFAULT_MAX_BYTES  # larger files are skipped
 
 
 @dataclass
 class IngestReport:
-    """What an ingest run produced: documents, and one error per source that failed."""
+    """What an ingest run produced: documents, and one error per source that failed or was skipped."""
 
     documents: list[Document] = field(default_factory=list)
     errors: list[IngestError] = field(default_factory=list)
+    skipped: list[IngestError] = field(default_factory=list)
+    seconds: float = 0.0
 
     @property
     def chunk_count(self) -> int:
         """Total chunks over all documents."""
         return sum(len(d.chunks) for d in self.documents)
 
+    @property
+    def section_count(self) -> int:
+        """Distinct statute sections (and guide heading sections) over all documents."""
+        return sum(
+            len({c.citation.section_key or c.citation.heading_path for c in d.chunks}) for d in self.documents
+        )
 
-def load_sources(manifest: str | Path, *, finlex_dir: str | Path | None = None) -> SourcesConfig:
-    """Read the manifest; ``finlex_dir`` overrides the folder it names."""
-    manifest = Path(manifest)
+    def summary(self) -> str:
+        """``ok 120, skipped 1, failed 2``."""
+        return f"ok {len(self.documents)}, skipped {len(self.skipped)}, failed {len(self.errors)}"
+
+    def add_error(self, exc: IngestError) -> None:
+        """Record a failed or skipped source, logging one line."""
+        if isinstance(exc, SkippedSource):
+            logger.warning("skipped %s", exc)
+            self.skipped.append(exc)
+        else:
+            logger.error("%s", exc)
+            self.errors.append(exc)
+
+
+def _cached(options: IngestOptions) -> IngestOptions:
+    """Memoise the token counter: splitting asks for the same texts' counts more than once."""
+    if hasattr(options.count_tokens, "cache_info"):
+        return options
+    return replace(options, count_tokens=functools.lru_cache(maxsize=65536)(options.count_tokens))
+
+
+def check_file(path: Path, max_bytes: int = DEFAULT_MAX_BYTES) -> None:
+    """Refuse a missing file (error), an empty or over-large one (skipped)."""
     try:
-        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+        size = path.stat().st_size
+    except FileNotFoundError as exc:
+        raise SourceFormatError(path, "file not found") from exc
     except OSError as exc:
-        raise IngestError(manifest, f"cannot read sources manifest: {exc.strerror or exc}") from exc
-    except tomllib.TOMLDecodeError as exc:
-        raise IngestError(manifest, f"invalid TOML: {exc}") from exc
-    finlex = data.get("finlex", {})
-    unknown = set(finlex) - _FINLEX_KEYS
-    if unknown:
-        raise IngestError(manifest, f"[finlex]: unknown keys {sorted(unknown)}")
-    root = manifest.parent.parent  # corpus/sources.toml → repository root
-    if finlex_dir is not None:
-        folder: Path | None = Path(finlex_dir)
-    elif "dir" in finlex:
-        folder = (root / finlex["dir"]).resolve()
-    else:
-        folder = None
-    return SourcesConfig(finlex_dir=folder, finlex_include=tuple(finlex.get("include", ())))
+        raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    if not path.is_file():
+        raise SourceFormatError(path, "not a regular file")
+    if size == 0:
+        raise SkippedSource(path, "empty file")
+    if size > max_bytes:
+        raise SkippedSource(path, f"file is {size} bytes, over the {max_bytes}-byte limit (LAHDE_INGEST_MAX_BYTES)")
 
 
-def ingest_files(paths: Iterable[Path], on_file: Callable[[Path], None] | None = None) -> IngestReport:
-    """Read each Finlex file; a file that fails is reported and the rest go on."""
-    report = IngestReport()
+def read_statute_file(path: Path) -> Statute:
+    """Read a statute in either format: Akoma Ntoso or the older Finlex XML."""
+    return read_akn(path) if is_akn(path) else read_statute(path)
+
+
+def _documents_from_statutes(
+    statutes: list[tuple[Statute, SourceEntry | None]], options: IngestOptions, report: IngestReport
+) -> None:
+    changes: dict[int, list[SectionChange]] = {}
+    for i, (statute, _) in enumerate(statutes):
+        changes[i] = parse_amendment(statute)
+    by_lang: dict[str, list[SectionChange]] = {}
+    for i, (statute, _) in enumerate(statutes):
+        by_lang.setdefault(statute.lang, []).extend(changes[i])
+    index = {lang: amendment_index(items) for lang, items in by_lang.items()}
+    seen: dict[str, str] = {}
+    for i, (statute, entry) in enumerate(statutes):
+        doc = statute_to_document(
+            statute,
+            max_tokens=options.max_tokens,
+            count_tokens=options.count_tokens,
+            amendments=index.get(statute.lang, {}),
+            amends=changes[i],
+        )
+        if doc.id in seen:
+            report.add_error(SkippedSource(statute.source_path, f"same statute as {seen[doc.id]} ({doc.id})"))
+            continue
+        seen[doc.id] = statute.source_path
+        if entry is not None:
+            doc = replace(doc, url=entry.url or doc.url, valid_from=entry.valid_from, issuer=entry.issuer or doc.issuer)
+        report.documents.append(doc)
+
+
+def ingest_files(
+    paths: Iterable[Path],
+    on_file: Callable[[Path], None] | None = None,
+    *,
+    options: IngestOptions | None = None,
+    entries: dict[Path, SourceEntry] | None = None,
+    report: IngestReport | None = None,
+) -> IngestReport:
+    """Read statute files (Finlex XML or Akoma Ntoso); a file that fails is reported, the rest go on."""
+    options = _cached(options or IngestOptions())
+    report = report if report is not None else IngestReport()
+    started = time.perf_counter()
+    statutes: list[tuple[Statute, SourceEntry | None]] = []
     for path in paths:
         try:
-            report.documents.append(statute_to_document(read_statute(path)))
+            check_file(path, options.max_bytes)
+            statutes.append((read_statute_file(path), (entries or {}).get(path)))
         except IngestError as exc:
-            logger.error("%s", exc)
-            report.errors.append(exc)
+            report.add_error(exc)
         if on_file is not None:
             on_file(path)
+    _documents_from_statutes(statutes, options, report)
+    report.seconds += time.perf_counter() - started
     return report
 
 
-def ingest_corpus(config: SourcesConfig, on_file: Callable[[Path], None] | None = None) -> IngestReport:
+def ingest_guide(entry: SourceEntry, options: IngestOptions) -> Document:
+    """Read and chunk one guide named by the manifest."""
+    assert entry.path is not None
+    check_file(entry.path, options.max_bytes)
+    blocks = read_guide(entry.path)
+    meta = GuideMeta(entry.id, entry.title, entry.kind, entry.lang, str(entry.path), entry.issuer, entry.url)
+    doc = guide_to_document(meta, blocks, max_tokens=options.max_tokens, count_tokens=options.count_tokens)
+    return replace(doc, valid_from=entry.valid_from)
+
+
+def corpus_files(config: SourcesConfig) -> list[Path]:
+    """Every file an ingest of this config reads, statutes first (for progress bars)."""
+    statute_files = dict.fromkeys(config.finlex_files() + config.mirror_files())
+    for entry in config.entries:
+        if entry.statute:
+            found = config.statute_file(entry)
+            if found is not None:
+                statute_files[found] = None
+    return list(statute_files) + [e.path for e in config.entries if e.path is not None]
+
+
+def ingest_corpus(
+    config: SourcesConfig,
+    on_file: Callable[[Path], None] | None = None,
+    *,
+    options: IngestOptions | None = None,
+) -> IngestReport:
     """Ingest everything the sources config selects."""
-    files = config.finlex_files()
-    if config.finlex_dir is not None and not files:
+    options = _cached(options or IngestOptions())
+    started = time.perf_counter()
+    report = IngestReport()
+    for error in config.errors:
+        report.add_error(error)
+    entries: dict[Path, SourceEntry] = {}
+    statute_files = dict.fromkeys(config.finlex_files() + config.mirror_files())
+    if config.finlex_dir is not None and not statute_files:
         logger.warning("no Finlex statutes found under %s", config.finlex_dir)
-    return ingest_files(files, on_file)
+    for entry in config.entries:
+        if entry.statute:
+            found = config.statute_file(entry)
+            if found is None:
+                where = config.finlex_dir / entry.lang / (entry.finlex_name() or "") if config.finlex_dir else entry.id
+                reason = f"source {entry.id!r}: statute {entry.statute} not found (run `lahde sources fetch`)"
+                if config.finlex_dir is None or not config.finlex_dir.is_dir():
+                    # The Finlex folder is optional: without it the build goes on with corpus/ alone.
+                    report.add_error(SkippedSource(where, f"{reason}; no Finlex folder"))
+                else:
+                    report.add_error(SourceFormatError(where, reason))
+                continue
+            entries[found] = entry
+            statute_files[found] = None
+    ingest_files(list(statute_files), on_file, options=options, entries=entries, report=report)
+    for entry in config.entries:
+        if entry.path is None:
+            continue
+        try:
+            report.documents.append(ingest_guide(entry, options))
+        except IngestError as exc:
+            report.add_error(exc)
+        except Exception as exc:  # noqa: BLE001 - a reader bug on one file must not stop the corpus
+            report.add_error(SourceFormatError(entry.path, f"cannot read: {type(exc).__name__}: {exc}"))
+        if on_file is not None:
+            on_file(entry.path)
+    report.seconds = time.perf_counter() - started
+    return report

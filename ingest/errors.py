@@ -14,3 +14,7 @@ class IngestError(Exception):
 
 class SourceFormatError(IngestError):
     """The file is not in the expected format (malformed XML, broken PDF, ...)."""
+
+
+class SkippedSource(IngestError):
+    """The source was left out on purpose (empty, over the size limit, no text): not a failure."""

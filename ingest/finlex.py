@@ -20,6 +20,8 @@ SAA = "{http://www.vn.fi/skeemat/saadoskooste/2010/04/27}"
 SAA1 = "{http://www.vn.fi/skeemat/saadoselementit/2010/04/27}"
 ASI1 = "{http://www.vn.fi/skeemat/asiakirjaelementit/2010/04/27}"
 MET1 = "{http://www.vn.fi/skeemat/metatietoelementit/2010/04/27}"
+TAU = "{http://www.vn.fi/skeemat/taulukkokooste/2010/04/27}"
+SIS = "{http://www.vn.fi/skeemat/sisaltokooste/2010/04/27}"
 
 _FILE_RE = re.compile(r"^asd(\d{4})(\d{4})$")
 _SECTION_RE = re.compile(r"^\s*(\d+\s*[a-z]?)\s*§")
@@ -45,6 +47,9 @@ class Section:
     chapter_heading: str | None
     subsections: tuple[Subsection, ...]
     kind: str = "Pykala"  # pykalaLuokitusKoodi: Pykala | VoimaantuloSaannos | ...
+    # True when the text leaves out unchanged momentit (an amending act's "– – –"), so the
+    # positions of its momentit are not their numbers in the statute.
+    partial: bool = False
 
     @property
     def text(self) -> str:
@@ -63,6 +68,8 @@ class Statute:
     preamble: tuple[str, ...]
     sections: tuple[Section, ...] = field(default_factory=tuple)
     source_path: str = ""
+    issuer: str | None = None
+    entry_into_force: tuple[str, ...] = ()  # paragraphs of the voimaantulosäännös
 
 
 def clean_text(text: str) -> str:
@@ -89,8 +96,43 @@ def statute_number_from_path(path: Path) -> str | None:
     return f"{int(number)}/{year}"
 
 
+def render_table(rows: list[list[str]]) -> str:
+    """Rows of cells as readable text: one row a line, cells joined by `` | ``."""
+    return "\n".join(" | ".join(cells) for cells in rows if any(cells))
+
+
+def _table_text(elem: ET.Element) -> str:
+    rows = [[_text(entry) for entry in row.iter(f"{TAU}entry")] for row in elem.iter(f"{TAU}row")]
+    return render_table(rows)
+
+
+_ISSUERS = {
+    "eduskunnan": "Eduskunta",
+    "riksdagens": "Riksdagen",
+    "valtioneuvoston": "Valtioneuvosto",
+    "statsrådets": "Statsrådet",
+    "opetus- ja kulttuuriministeriön": "Opetus- ja kulttuuriministeriö",
+    "undervisnings- och kulturministeriets": "Undervisnings- och kulturministeriet",
+}
+
+
+def issuer_from_preamble(first: str | None) -> str | None:
+    """``Eduskunnan päätöksen mukaisesti`` → ``Eduskunta``; None when not recognised."""
+    if not first:
+        return None
+    text = first.lower()
+    for genitive, name in _ISSUERS.items():
+        if genitive in text:
+            return name
+    return None
+
+
 def _read_subsection(elem: ET.Element) -> Subsection | None:
     tag = elem.tag
+    if tag == f"{SAA}MomenttiKohtaKooste":
+        # An amending act that rewrites a single kohta gives it without its momentti.
+        text = _text(elem)
+        return Subsection(text, (text,)) if text else None
     if tag == f"{SAA}MomenttiKooste":
         text = _text(elem)
         return Subsection(text) if text else None
@@ -126,8 +168,21 @@ def _read_section(elem: ET.Element, chapter: str | None, chapter_heading: str | 
     if label:
         match = _SECTION_RE.match(label)
         number = clean_text(match.group(1)) if match else label.replace("§", "").strip()
-    subsections = []
+    subsections: list[Subsection] = []
+    partial = False
     for child in elem:
+        if child.tag == f"{TAU}table":
+            # A table belongs to the momentti that introduces it ("pisteitä annetaan seuraavasti:").
+            table = _table_text(child)
+            if subsections and table:
+                last = subsections[-1]
+                subsections[-1] = Subsection(f"{last.text}\n{table}", last.items)
+            elif table:
+                subsections.append(Subsection(table))
+            continue
+        if child.tag == f"{SIS}Katkoviiva":
+            partial = True
+            continue
         sub = _read_subsection(child)
         if sub is not None:
             subsections.append(sub)
@@ -138,6 +193,7 @@ def _read_section(elem: ET.Element, chapter: str | None, chapter_heading: str | 
         chapter_heading=chapter_heading,
         subsections=tuple(subsections),
         kind=elem.get(f"{SAA1}pykalaLuokitusKoodi", "Pykala"),
+        partial=partial,
     )
 
 
@@ -193,6 +249,7 @@ def read_statute(path: str | Path) -> Statute:
         _walk(pykalisto, None, None, sections)
     if not sections:
         raise SourceFormatError(path, "no sections (saa:Pykala) found")
+    in_force = next((s for s in sections if s.kind == "VoimaantuloSaannos"), None)
     return Statute(
         number=number,
         title=title,
@@ -201,4 +258,6 @@ def read_statute(path: str | Path) -> Statute:
         preamble=preamble,
         sections=tuple(sections),
         source_path=str(path),
+        issuer=issuer_from_preamble(preamble[0] if preamble else None),
+        entry_into_force=tuple(s.text for s in in_force.subsections) if in_force else (),
     )

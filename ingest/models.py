@@ -12,6 +12,44 @@ def text_hash(text: str) -> str:
 
 
 @dataclass(frozen=True)
+class Amendment:
+    """One change an amending act makes to a section: ``change`` is amend | repeal | add.
+
+    ``date`` is the ISO entry-into-force date (None when the act does not say); ``part`` names the
+    changed part in the act's own words (``"3 momentti"``), None for the whole section.
+    """
+
+    act: str  # "1218/2020"
+    date: str | None
+    change: str  # amend | repeal | add
+    part: str | None = None
+
+    def to_dict(self) -> dict:
+        """Return the amendment as JSON-ready data."""
+        return {"act": self.act, "date": self.date, "change": self.change, "part": self.part}
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "Amendment":
+        """Rebuild an amendment from :meth:`to_dict` output."""
+        return cls(act=data["act"], date=data.get("date"), change=data["change"], part=data.get("part"))
+
+    def label(self, lang: str = "fi") -> str:
+        """Short note, e.g. ``muutettu: 1218/2020 (voimaan 1.8.2021)``."""
+        words = _CHANGE_WORDS["sv" if lang == "sv" else "fi"]
+        text = f"{words[self.change]}: {self.act}"
+        if self.date:
+            y, m, d = self.date.split("-")
+            text += f" ({words['in_force']} {int(d)}.{int(m)}.{y})"
+        return text
+
+
+_CHANGE_WORDS = {
+    "fi": {"amend": "muutettu", "repeal": "kumottu", "add": "lisätty", "in_force": "voimaan"},
+    "sv": {"amend": "ändrad", "repeal": "upphävd", "add": "tillagd", "in_force": "i kraft"},
+}
+
+
+@dataclass(frozen=True)
 class Citation:
     """Where a chunk comes from, precisely enough for a coach to cite and verify it.
 
@@ -34,6 +72,16 @@ class Citation:
     page: int | None = None
     url: str | None = None
     section_key: str | None = None  # language-independent key linking fi and sv texts
+    # Added for issue 7; all optional so older chunks.jsonl files still load.
+    page_end: int | None = None  # last page a guide chunk spans (None = same as page)
+    order: int | None = None  # position of the section / block in its document (0-based)
+    issuer: str | None = None  # "Eduskunta", "Valtioneuvosto", "Esimerkkiopisto"
+    amendments: tuple[Amendment, ...] = ()  # base section: the acts that changed it, oldest first
+    amends: str | None = None  # amending act's section: section_key of the base section it rewrites
+    amends_statute: str | None = None  # the base statute it amends, "531/2017"
+    in_force: str | None = None  # amending act's section: ISO date it takes effect
+    momentti_count: int | None = None  # momentit in the whole section (statutes)
+    kohdat: tuple[str, ...] = ()  # kohdat held, when one long list momentti is split ("5", "6", …)
 
     def to_dict(self) -> dict:
         """Return the citation as JSON-ready data."""
@@ -53,6 +101,15 @@ class Citation:
             "page": self.page,
             "url": self.url,
             "section_key": self.section_key,
+            "page_end": self.page_end,
+            "order": self.order,
+            "issuer": self.issuer,
+            "amendments": [a.to_dict() for a in self.amendments],
+            "amends": self.amends,
+            "amends_statute": self.amends_statute,
+            "in_force": self.in_force,
+            "momentti_count": self.momentti_count,
+            "kohdat": list(self.kohdat),
         }
 
     @classmethod
@@ -61,6 +118,8 @@ class Citation:
         values = dict(data)
         values["subsections"] = tuple(values.get("subsections") or ())
         values["heading_path"] = tuple(values.get("heading_path") or ())
+        values["kohdat"] = tuple(values.get("kohdat") or ())
+        values["amendments"] = tuple(Amendment.from_dict(a) for a in values.get("amendments") or ())
         return cls(**values)
 
 
@@ -76,6 +135,7 @@ class Chunk:
     text: str
     citation: Citation
     context: str = ""
+    tokens: int | None = None  # model tokens of embed_text, as counted when chunking
 
     @property
     def embed_text(self) -> str:
@@ -94,6 +154,7 @@ class Chunk:
             "text": self.text,
             "context": self.context,
             "citation": self.citation.to_dict(),
+            "tokens": self.tokens,
         }
 
     @classmethod
@@ -104,6 +165,7 @@ class Chunk:
             text=data["text"],
             context=data.get("context", ""),
             citation=Citation.from_dict(data["citation"]),
+            tokens=data.get("tokens"),
         )
 
 
@@ -119,6 +181,7 @@ class Document:
     url: str | None = None
     issuer: str | None = None
     chunks: tuple[Chunk, ...] = field(default_factory=tuple)
+    valid_from: str | None = None  # ISO date from the manifest
 
     @property
     def content_hash(self) -> str:

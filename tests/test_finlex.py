@@ -49,7 +49,7 @@ def test_list_subsections_keep_their_items(vocational_act):
 def test_chunks_carry_exact_citations(vocational_act):
     doc = statute_to_document(vocational_act)
     chunks = {c.id: c for c in doc.chunks}
-    assert len(chunks) == 142
+    assert len({c.citation.section_key for c in chunks.values()}) == 142
     hoks = chunks["fi.531-2017.s44"]
     assert hoks.citation.label == "Laki ammatillisesta koulutuksesta (531/2017) 44 §"
     assert hoks.citation.section == "44"
@@ -79,8 +79,9 @@ def test_swedish_text_shares_section_keys_with_finnish():
     sv = statute_to_document(read_statute(finlex_file("asd20170531.xml", "sv")))
     assert sv.title == "Lag om yrkesutbildning"
     assert sv.lang == "sv"
-    assert [c.citation.section_key for c in sv.chunks] == [c.citation.section_key for c in fi.chunks]
-    assert sv.chunks[43].citation.label == "Lag om yrkesutbildning (531/2017) 44 §"
+    keys = lambda doc: list(dict.fromkeys(c.citation.section_key for c in doc.chunks))  # noqa: E731
+    assert keys(sv) == keys(fi)
+    assert next(c for c in sv.chunks if c.id == "sv.531-2017.s44").citation.label == "Lag om yrkesutbildning (531/2017) 44 §"
 
 
 def test_decree_is_kind_asetus():
@@ -107,7 +108,8 @@ def test_malformed_xml_names_the_file_and_the_rest_goes_on(tmp_path: Path):
         read_statute(broken)
     report = ingest_files([broken, finlex_file("asd20201215.xml"), empty])
     assert [d.id for d in report.documents] == ["fi.1215-2020"]
-    assert [Path(e.path).name for e in report.errors] == ["asd20990001.xml", "asd20990002.xml"]
+    assert [Path(e.path).name for e in report.errors] == ["asd20990001.xml"]
+    assert [(Path(e.path).name, e.reason) for e in report.skipped] == [("asd20990002.xml", "empty file")]
 
 
 def test_xml_that_is_not_a_statute_is_refused(tmp_path: Path):
@@ -124,4 +126,4 @@ def test_statute_numbered_per_chapter_gets_chapter_qualified_ids_and_labels():
     first = doc.chunks[0]
     assert first.id == "fi.55-2001.c1.s1"
     assert first.citation.label == "Työsopimuslaki (55/2001) 1 luku 1 §"
-    assert "fi.55-2001.c2.s4" in ids
+    assert "55-2001.c2.s4" in {c.citation.section_key for c in doc.chunks}

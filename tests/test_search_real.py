@@ -39,7 +39,8 @@ def searcher(built_index, real_embedder) -> Searcher:
 @pytest.mark.parametrize(("question", "expected"), QUESTIONS, ids=[q for q, _ in QUESTIONS])
 def test_question_finds_its_section_in_top_5(searcher: Searcher, question: str, expected: str):
     hits = searcher.search(question, k=5).hits
-    assert expected in [h.chunk.id for h in hits]
+    # A long section may be split into runs of momentit (…s84.m1-3): compare whole sections.
+    assert expected in [f"{h.chunk.citation.lang}.{h.chunk.citation.section_key}" for h in hits]
 
 
 def test_best_hit_for_a_clear_question_is_exact(searcher: Searcher):

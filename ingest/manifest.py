@@ -1,0 +1,211 @@
+"""The sources manifest (corpus/sources.toml): which statutes and guides make up the corpus.
+
+Two parts:
+
+* ``[finlex]`` — the bulk of statutes: ``dir`` (relative to the repository root) and ``include``
+  globs relative to it; optional ``mirror`` names the folder ``lahde sources fetch`` fills with
+  Akoma Ntoso files (also read at build time when present).
+* ``[[source]]`` — one table per source with ``id``, ``title``, ``kind``, ``lang`` and either
+  ``path`` (a file under ``corpus/``) or ``statute`` (``"531/2017"``, read from the Finlex folder or
+  the mirror, and what ``lahde sources fetch`` downloads); optional ``issuer``, ``url``,
+  ``valid_from``. An unknown or missing key is an error that names the entry; that entry is
+  left out and the rest of the corpus goes on.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import re
+import tomllib
+from dataclasses import dataclass, field
+from pathlib import Path
+
+from .errors import IngestError
+
+logger = logging.getLogger(__name__)
+
+KINDS = ("laki", "asetus", "opas", "ohje", "ukk")
+LANGS = ("fi", "sv")
+_FINLEX_KEYS = {"dir", "include", "mirror"}
+_REQUIRED = ("id", "title", "kind", "lang")
+_OPTIONAL = ("issuer", "url", "valid_from", "path", "statute")
+_ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
+
+
+class ManifestError(IngestError):
+    """A manifest entry is invalid; the message names the entry and the key."""
+
+
+@dataclass(frozen=True)
+class SourceEntry:
+    """One ``[[source]]`` of the manifest."""
+
+    id: str
+    title: str
+    kind: str
+    lang: str
+    issuer: str | None = None
+    url: str | None = None
+    valid_from: str | None = None  # ISO date
+    path: Path | None = None  # resolved file for guides
+    statute: str | None = None  # "531/2017" for statutes
+
+    def finlex_name(self) -> str | None:
+        """``531/2017`` → ``asd20170531.xml``."""
+        if not self.statute:
+            return None
+        number, year = self.statute.split("/")
+        return f"asd{year}{int(number):04d}.xml"
+
+    def akn_name(self) -> str | None:
+        """``531/2017`` (sv) → ``2017_531_swe.xml``, the mirror's file name."""
+        if not self.statute:
+            return None
+        number, year = self.statute.split("/")
+        return f"{year}_{int(number)}_{'swe' if self.lang == 'sv' else 'fin'}.xml"
+
+
+@dataclass(frozen=True)
+class SourcesConfig:
+    """Which files make up the corpus."""
+
+    finlex_dir: Path | None
+    finlex_include: tuple[str, ...] = ()
+    entries: tuple[SourceEntry, ...] = ()
+    errors: tuple[IngestError, ...] = ()  # invalid entries, reported by the ingest run
+    mirror_dir: Path | None = None
+    manifest: Path | None = None
+
+    def finlex_files(self) -> list[Path]:
+        """The Finlex XML files selected by the include globs (empty when the folder is absent)."""
+        if self.finlex_dir is None or not self.finlex_dir.is_dir():
+            return []
+        files: dict[Path, None] = {}
+        for pattern in self.finlex_include:
+            for path in sorted(self.finlex_dir.glob(pattern)):
+                if path.is_file():
+                    files[path] = None
+        return list(files)
+
+    def mirror_files(self) -> list[Path]:
+        """Akoma Ntoso files fetched into the mirror folder (empty when there is none)."""
+        if self.mirror_dir is None or not self.mirror_dir.is_dir():
+            return []
+        return sorted(p for p in self.mirror_dir.glob("*.xml") if p.is_file())
+
+    def statute_file(self, entry: SourceEntry) -> Path | None:
+        """Where a statute entry's text is: the Finlex folder first, then the mirror."""
+        name = entry.finlex_name()
+        if name and self.finlex_dir is not None:
+            candidate = self.finlex_dir / entry.lang / name
+            if candidate.is_file():
+                return candidate
+        akn = entry.akn_name()
+        if akn and self.mirror_dir is not None and (self.mirror_dir / akn).is_file():
+            return self.mirror_dir / akn
+        return None
+
+
+def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> SourceEntry:
+    where = f"[[source]] #{index}"
+    if not isinstance(data, dict):
+        raise ManifestError(manifest, f"{where}: must be a table")
+    if isinstance(data.get("id"), str):
+        where = f"{where} (id {data['id']!r})"
+    unknown = sorted(set(data) - set(_REQUIRED) - set(_OPTIONAL))
+    if unknown:
+        raise ManifestError(manifest, f"{where}: unknown keys {unknown}; allowed: {list(_REQUIRED + _OPTIONAL)}")
+    missing = [k for k in _REQUIRED if k not in data]
+    if missing:
+        raise ManifestError(manifest, f"{where}: missing required keys {missing}")
+    for key in (*_REQUIRED, "issuer", "url", "path", "statute"):
+        if key in data and not isinstance(data[key], str):
+            raise ManifestError(manifest, f"{where}: {key} must be a string")
+    if not _ID_RE.match(data["id"]):
+        raise ManifestError(manifest, f"{where}: id must be lower-case letters, digits and '-'")
+    if data["kind"] not in KINDS:
+        raise ManifestError(manifest, f"{where}: kind {data['kind']!r} is not one of {list(KINDS)}")
+    if data["lang"] not in LANGS:
+        raise ManifestError(manifest, f"{where}: lang {data['lang']!r} is not one of {list(LANGS)}")
+    if ("path" in data) == ("statute" in data):
+        raise ManifestError(manifest, f"{where}: give exactly one of 'path' (a file) or 'statute' (\"531/2017\")")
+    if "statute" in data and not re.fullmatch(r"\d+/\d{4}", data["statute"]):
+        raise ManifestError(manifest, f"{where}: statute must look like \"531/2017\"")
+    valid_from = data.get("valid_from")
+    if isinstance(valid_from, dt.date):
+        valid_from = valid_from.isoformat()
+    elif valid_from is not None:
+        try:
+            valid_from = dt.date.fromisoformat(str(valid_from)).isoformat()
+        except ValueError as exc:
+            raise ManifestError(manifest, f"{where}: valid_from must be a date (YYYY-MM-DD)") from exc
+    return SourceEntry(
+        id=data["id"],
+        title=data["title"],
+        kind=data["kind"],
+        lang=data["lang"],
+        issuer=data.get("issuer"),
+        url=data.get("url"),
+        valid_from=valid_from,
+        path=(corpus_dir / data["path"]) if "path" in data else None,
+        statute=data.get("statute"),
+    )
+
+
+def load_sources(
+    manifest: str | Path, *, finlex_dir: str | Path | None = None, mirror_dir: str | Path | None = None
+) -> SourcesConfig:
+    """Read the manifest; ``finlex_dir`` / ``mirror_dir`` override the folders it names.
+
+    An unreadable manifest raises :class:`IngestError`; an invalid ``[[source]]`` entry is kept
+    in ``errors`` so that the rest of the corpus is still ingested.
+    """
+    manifest = Path(manifest)
+    try:
+        data = tomllib.loads(manifest.read_text(encoding="utf-8"))
+    except OSError as exc:
+        raise IngestError(manifest, f"cannot read sources manifest: {exc.strerror or exc}") from exc
+    except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
+        raise IngestError(manifest, f"invalid TOML: {exc}") from exc
+    unknown_top = sorted(set(data) - {"finlex", "source"})
+    if unknown_top:
+        raise IngestError(manifest, f"unknown top-level keys {unknown_top}; allowed: ['finlex', 'source']")
+    finlex = data.get("finlex", {})
+    unknown = set(finlex) - _FINLEX_KEYS
+    if unknown:
+        raise IngestError(manifest, f"[finlex]: unknown keys {sorted(unknown)}")
+    corpus_dir = manifest.parent
+    root = corpus_dir.parent  # corpus/sources.toml → repository root
+    if finlex_dir is not None:
+        folder: Path | None = Path(finlex_dir)
+    elif "dir" in finlex:
+        folder = (root / finlex["dir"]).resolve()
+    else:
+        folder = None
+    if mirror_dir is not None:
+        mirror: Path | None = Path(mirror_dir)
+    elif "mirror" in finlex:
+        mirror = (root / finlex["mirror"]).resolve()
+    else:
+        mirror = None
+    entries: list[SourceEntry] = []
+    errors: list[IngestError] = []
+    seen: set[tuple[str, str]] = set()
+    for index, raw in enumerate(data.get("source", []), 1):
+        try:
+            entry = _entry(raw, index, corpus_dir, manifest)
+            if (entry.lang, entry.id) in seen:
+                raise ManifestError(manifest, f"[[source]] #{index} (id {entry.id!r}): duplicate id for lang {entry.lang}")
+            seen.add((entry.lang, entry.id))
+            entries.append(entry)
+        except ManifestError as exc:
+            errors.append(exc)
+    return SourcesConfig(
+        finlex_dir=folder,
+        finlex_include=tuple(finlex.get("include", ())),
+        entries=tuple(entries),
+        errors=tuple(errors),
+        mirror_dir=mirror,
+        manifest=manifest,
+    )
