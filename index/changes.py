@@ -234,6 +234,12 @@ def format_report(report: ChangeReport, *, diff: bool = False) -> str:
         f"  chunks: {c.get('added', 0)} added, {c.get('changed', 0)} changed, {c.get('removed', 0)} removed, "
         f"{c.get('unchanged', 0)} unchanged; {report.embedded} embedded",
     ]
+    st = report.stats
+    if st.get("file_bytes"):
+        lines.append(
+            f"  index: {st['index_type']}, {st['chunk_count']} chunks; vectors {st['vector_memory_bytes'] / 1e6:.1f} MB "
+            f"in memory, generation {sum(st['file_bytes'].values()) / 1e6:.1f} MB on disk"
+        )
     for d in report.documents_added:
         lines.append(f"  + {d['id']}  {d['title']} ({d['chunks']} chunks)")
     for d in report.documents_removed:
