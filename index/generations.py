@@ -23,7 +23,7 @@ import re
 import shutil
 from pathlib import Path
 
-from .errors import IndexError_
+from .errors import GenerationNotFoundError, ReindexBusyError
 
 logger = logging.getLogger(__name__)
 
@@ -32,14 +32,6 @@ LOCK = "reindex.lock"
 CACHE = "embeddings.sqlite"
 BUILDING_PREFIX = ".building-"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
-
-
-class ReindexBusyError(IndexError_):
-    """Another re-index holds the lock on this index root."""
-
-
-class GenerationNotFoundError(IndexError_):
-    """A named generation does not exist."""
 
 
 def generation_name(number: int) -> str:
@@ -154,7 +146,7 @@ class IndexRoot:
         final = self.path / generation_name(number)
         os.replace(staging, final)
         fsync_dir(self.path)
-        _checkpoint("renamed")
+        checkpoint("renamed")
         self.switch(final.name)
         return final
 
@@ -270,7 +262,7 @@ class ReindexLock:
 KILL_AT_ENV = "LAHDE_TEST_KILL_AT"
 
 
-def _checkpoint(stage: str) -> None:
+def checkpoint(stage: str) -> None:
     """Crash-test hook: SIGKILL this process at ``stage`` when LAHDE_TEST_KILL_AT names it."""
     if os.environ.get(KILL_AT_ENV) == stage:
         import signal
@@ -278,5 +270,3 @@ def _checkpoint(stage: str) -> None:
         logger.warning("test hook: killing myself at %s", stage)
         os.kill(os.getpid(), signal.SIGKILL)
 
-
-checkpoint = _checkpoint
