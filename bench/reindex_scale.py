@@ -124,14 +124,14 @@ def part_types(sizes: list[int], types: list[str], queries: int) -> None:
                   f"{hit1:>6.3f} {recall:>9.3f}")
 
 
-def part_build(size: int, root: Path) -> None:
+def part_build(size: int, root: Path, index_type: str = "auto") -> None:
     """Build a generation of ``size`` synthetic chunks through index.reindex; then re-index unchanged."""
     from index.reindex import ReindexOptions, reindex
 
     docs = squad_documents(size)
     embedder = HashedRandomEmbedder()
     t = time.perf_counter()
-    result = reindex(root, docs, embedder, options=ReindexOptions(full=True))
+    result = reindex(root, docs, embedder, options=ReindexOptions(full=True, index_type=index_type))
     build_s = time.perf_counter() - t
     stats = result.report.stats
     gen_mb = sum(stats["file_bytes"].values()) / 1e6
@@ -141,7 +141,7 @@ def part_build(size: int, root: Path) -> None:
     print(f"  on disk: generation {gen_mb:.1f} MB ({', '.join(f'{k} {v / 1e6:.1f} MB' for k, v in stats['file_bytes'].items())}); "
           f"embedding cache {cache_mb:.1f} MB")
     t = time.perf_counter()
-    again = reindex(root, docs, embedder)
+    again = reindex(root, docs, embedder, options=ReindexOptions(index_type=index_type))
     print(f"  re-index with no changes: {time.perf_counter() - t:.1f} s (switched: {again.switched})")
 
 
@@ -213,6 +213,7 @@ def main() -> None:
     parser.add_argument("--types", default="flat,hnsw,ivf")
     parser.add_argument("--parts", default="types,build,server")
     parser.add_argument("--queries", type=int, default=200)
+    parser.add_argument("--index-type", default="auto", help="index type for the build/server parts")
     parser.add_argument("--serve-index", type=Path, help=argparse.SUPPRESS)
     parser.add_argument("--port", type=int, help=argparse.SUPPRESS)
     args = parser.parse_args()
@@ -226,7 +227,7 @@ def main() -> None:
     if "build" in parts or "server" in parts:
         with tempfile.TemporaryDirectory() as tmp:
             root = Path(tmp) / "index"
-            part_build(max(sizes), root)
+            part_build(max(sizes), root, args.index_type)
             if "server" in parts:
                 part_server(root, args.queries)
 

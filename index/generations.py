@@ -4,7 +4,7 @@ Layout of an index root::
 
     DIR/CURRENT                 "gen-000007\n", replaced atomically (write, fsync, rename)
     DIR/gen-000007/             manifest.json, vectors.faiss, chunks.jsonl, documents.json, changes.json, …
-    DIR/gen-000006/             an older generation, kept for rollback until pruned
+    DIR/gen-000006/             an older generation, kept for rollback (`lahde rollback`) until pruned
     DIR/.building-gen-000008-*  a generation being written; removed by the next run if the writer died
     DIR/embeddings.sqlite       the embedding cache, shared by every generation
     DIR/reindex.lock            flock'd by the one re-index allowed at a time
@@ -21,6 +21,7 @@ import logging
 import os
 import re
 import shutil
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import GenerationNotFoundError, ReindexBusyError
@@ -31,6 +32,7 @@ POINTER = "CURRENT"
 LOCK = "reindex.lock"
 CACHE = "embeddings.sqlite"
 BUILDING_PREFIX = ".building-"
+ACTIVATED = "activated_at"
 _GEN_RE = re.compile(r"^gen-(\d{6,})$")
 
 
@@ -158,7 +160,24 @@ class IndexRoot:
         write_file_durably(tmp, f"{name}\n".encode("utf-8"))
         os.replace(tmp, self.pointer)
         fsync_dir(self.path)
+        # Marks the generation as having served, so recovery never mistakes it for an unfinished
+        # one after a rollback makes an older generation current again.
+        write_file_durably(self.path / name / ACTIVATED, datetime.now(timezone.utc).isoformat(timespec="seconds").encode())
         logger.info("index %s now serves generation %s", self.path, name)
+
+    def rollback(self, to: str | None = None) -> str:
+        """Point CURRENT back at ``to`` (default: the newest generation older than the current one)."""
+        current = generation_number(self.current_name() or "")
+        if to is not None:
+            target = parse_generation(to)
+            self.generation_dir(target)
+        else:
+            older = [n for n in self.generations() if current is not None and (generation_number(n) or 0) < current]
+            if not older:
+                raise GenerationNotFoundError(f"no generation older than {self.current_name()} under {self.path}")
+            target = older[-1]
+        self.switch(target)
+        return target
 
     def recover(self) -> list[str]:
         """Remove what a killed writer left behind: staging dirs, pointer temp files, unpublished generations."""
@@ -171,7 +190,7 @@ class IndexRoot:
             number = generation_number(p.name)
             # A complete directory newer than CURRENT was renamed but never switched to: the run
             # that wrote it died before finishing, so it never served and its report never printed.
-            if number is not None and number > current:
+            if number is not None and number > current and not (p / ACTIVATED).exists():
                 stale = True
             if stale:
                 if p.is_dir():

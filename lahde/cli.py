@@ -99,6 +99,23 @@ def _bar_progress(bar):  # type: ignore[no-untyped-def]
 
 
 @main.command()
+@click.argument("generation", required=False)
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
+def rollback(generation: str | None, index: Path | None) -> None:
+    """Serve an older kept generation again (default: the one before the current)."""
+    from index.generations import IndexRoot, ReindexLock
+
+    root = IndexRoot(_settings(index).index_dir)
+    try:
+        with ReindexLock(root.path):
+            before = root.current_name()
+            target = root.rollback(generation)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Generation {target} is now current (was {before}); running servers pick it up on their next check")
+
+
+@main.command()
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 @click.option("--since", help="Show every generation after this one (e.g. 7 or gen-000007).")
 @click.option("--diff", is_flag=True, help="Show a text diff of each changed section.")

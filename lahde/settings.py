@@ -50,7 +50,9 @@ class Settings(BaseSettings):
     index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
         "auto", description="FAISS index type; auto = exact (flat) below hnsw_threshold chunks, HNSW above."
     )
-    hnsw_threshold: int = Field(50_000, ge=1, description="Chunk count from which index_type=auto builds HNSW.")
+    hnsw_threshold: int = Field(
+        200_000, ge=1, description="Chunk count from which index_type=auto builds HNSW (docs/reindex.md: why so high)."
+    )
     reload_interval: float = Field(
         2.0, ge=0, description="Seconds between the server's checks for a new index generation (0 = only on SIGHUP/admin call)."
     )

@@ -10,6 +10,7 @@ from pathlib import Path
 import pytest
 
 from index.changes import reports_since
+from index.errors import GenerationNotFoundError
 from index.generations import IndexRoot, ReindexBusyError, ReindexLock
 from index.search import Searcher
 from index.store import Filters, VectorIndex, build_index
@@ -213,3 +214,22 @@ def test_auto_index_type_switches_to_hnsw_by_size_and_filters_still_work(tmp_pat
     searcher = Searcher.open(tmp_path / "index", embedder)
     assert _ids(searcher, "tällä lailla kumotaan", k=1, statute="1237/2021") == ["fi.1237-2021.s1"]
     assert big.reindex is not None and big.reindex.report.stats["vector_memory_bytes"] > 33 * 1024 * 4
+
+
+def test_rollback_serves_an_older_generation_and_recovery_keeps_the_newer_ones(tmp_path: Path):
+    make_corpus(tmp_path)
+    settings = settings_for(tmp_path)
+    embedder = _embedder()
+    build(settings, embedder)
+    apply_three_changes(tmp_path)
+    reindex(settings, embedder)
+    root = IndexRoot(settings.index_dir)
+    assert root.rollback() == "gen-000001"
+    assert VectorIndex.load(settings.index_dir).get("fi.1237-2021.s1") is not None
+    # The rolled-back-from generation served once: recovery must not take it for an unfinished one.
+    outcome = reindex(settings, embedder)
+    assert outcome.result.recovered == [] and outcome.result.generation == "gen-000003"
+    assert root.generations() == ["gen-000001", "gen-000002", "gen-000003"]
+    assert root.rollback("2") == "gen-000002"
+    with pytest.raises(GenerationNotFoundError, match="generation gen-000009 not found"):
+        root.rollback("9")
