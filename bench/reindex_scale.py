@@ -23,7 +23,6 @@ import gzip
 import json
 import os
 import socket
-import statistics
 import subprocess
 import sys
 import tempfile

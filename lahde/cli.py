@@ -4,7 +4,9 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
@@ -89,7 +91,7 @@ def reindex(index: Path | None, full: bool, wait: bool, diff: bool) -> None:
         sys.exit(1)
 
 
-def _bar_progress(bar):  # type: ignore[no-untyped-def]
+def _bar_progress(bar: Any) -> Callable[[str, int, int], None]:
     def update(stage: str, done: int, total: int) -> None:
         if stage == "embedding":
             bar.length = total

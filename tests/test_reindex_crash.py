@@ -74,3 +74,19 @@ def test_sigkill_at_any_stage_keeps_a_whole_generation_serving_and_the_next_run_
     leftovers = [p.name for p in settings.index_dir.iterdir() if p.name.startswith(".")]
     assert leftovers == []
     assert IndexRoot(settings.index_dir).generations() == ["gen-000001", "gen-000002"]
+
+
+def test_cli_reindex_refuses_clearly_while_another_holds_the_lock(tmp_path: Path):
+    from index.generations import ReindexLock
+
+    make_corpus(tmp_path)
+    index = tmp_path / "index"
+    env = {**os.environ, "LAHDE_SOURCES": str(tmp_path / "corpus" / "sources.toml")}
+    with ReindexLock(index):
+        result = subprocess.run(
+            [sys.executable, "-m", "lahde.cli", "reindex", "--index", str(index)],
+            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        )
+    assert result.returncode == 1
+    assert f"another re-index of {index} is running (process {os.getpid()})" in result.stderr
+    assert not (index / "CURRENT").exists()
