@@ -125,5 +125,14 @@ def reindex(
 
 
 def open_searcher(settings: Settings, embedder: Embedder | None = None) -> Searcher:
-    """Load the index named by the settings with a matching embedder."""
-    return Searcher.open(settings.index_dir, embedder or make_embedder(settings))
+    """Load the index named by the settings (its current generation) with a matching embedder."""
+    return load_searcher(Path(settings.index_dir), embedder or make_embedder(settings))
+
+
+def load_searcher(index_dir: Path, embedder: Embedder) -> Searcher:
+    """Load one generation directory for serving; the server's hot reload calls this for each new generation.
+
+    Components that add per-generation files (e.g. a lexical index) should load them here too, so a
+    reloaded searcher is built exactly like the first one.
+    """
+    return Searcher.open(index_dir, embedder)

@@ -25,7 +25,6 @@ from fastapi.concurrency import run_in_threadpool
 from index.embedders import Embedder
 from index.generations import IndexRoot, ReindexBusyError, ReindexLock
 from index.search import Searcher
-from index.store import VectorIndex
 from lahde.settings import Settings, get_settings
 
 from .errors import ApiError
@@ -60,8 +59,10 @@ class IndexReloader:
             if wanted is None or (current is not None and current.index.path.resolve() == wanted.resolve()):
                 return False
             try:
+                from lahde.service import load_searcher
+
                 embedder = current.embedder if current is not None else self._make_embedder()
-                fresh = Searcher(embedder, VectorIndex.load(wanted, model_id=embedder.model_id))
+                fresh = load_searcher(wanted, embedder)
             except Exception as exc:  # noqa: BLE001 - keep serving the old generation, report why
                 self.last_error = f"cannot load {wanted}: {exc}"
                 logger.error("index reload failed, still serving %s: %s", serving_generation(current), exc)
