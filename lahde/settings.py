@@ -57,11 +57,6 @@ class Settings(BaseSettings):
         2.0, ge=0, description="Seconds between the server's checks for a new index generation (0 = only on SIGHUP/admin call)."
     )
 
-    @property
-    def embedding_cache_path(self) -> Path:
-        """Where the embedding cache lives: cache_path, or embeddings.sqlite in the index directory."""
-        return self.cache_path if self.cache_path is not None else self.index_dir / "embeddings.sqlite"
-
 
 @lru_cache
 def get_settings() -> Settings:
