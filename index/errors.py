@@ -19,3 +19,11 @@ class IncompatibleIndexError(IndexError_):
 
 class CorruptIndexError(IndexError_):
     """The index directory is damaged (missing or inconsistent files)."""
+
+
+class ReindexBusyError(IndexError_):
+    """Another re-index holds the lock on this index root."""
+
+
+class GenerationNotFoundError(IndexError_):
+    """A named index generation does not exist."""

@@ -18,9 +18,11 @@ import numpy as np
 
 from ingest.models import Chunk
 
+from .ann import build_faiss_index, index_type_of
 from .cache import EmbeddingCache, embed_with_cache
 from .embedders import Embedder
 from .errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
+from .generations import resolve_index_dir
 
 logger = logging.getLogger(__name__)
 
@@ -42,6 +44,7 @@ class Manifest:
     built_at: str
     build_seconds: float
     embedded_count: int
+    index_type: str = "flat"
 
     def to_dict(self) -> dict:
         """Return JSON-ready data."""
@@ -100,14 +103,12 @@ def build_index(
     *,
     cache: EmbeddingCache | None = None,
     progress: Callable[[int], None] | None = None,
+    index_type: str = "flat",
 ) -> Manifest:
     """Embed the chunks and write the index directory atomically (a reader never sees half of it)."""
     started = time.perf_counter()
     out_dir = Path(out_dir)
-    ids = [c.id for c in chunks]
-    if len(set(ids)) != len(ids):
-        dupes = sorted({i for i in ids if ids.count(i) > 1})
-        raise ValueError(f"duplicate chunk ids: {dupes[:5]}")
+    check_unique_ids(chunks)
     vectors, embedded = embed_with_cache(
         [c.embed_text for c in chunks],
         embedder.model_id,
@@ -116,9 +117,43 @@ def build_index(
         cache,
         progress=progress,
     )
-    index = faiss.IndexFlatIP(embedder.dim)
-    if len(chunks):
-        index.add(np.ascontiguousarray(vectors, dtype=np.float32))
+    out_dir.parent.mkdir(parents=True, exist_ok=True)
+    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.building-"))
+    try:
+        manifest = write_index_files(
+            staging, chunks, vectors, embedder, embedded=embedded, started=started, index_type=index_type
+        )
+        _swap_in(staging, out_dir)
+    except BaseException:
+        shutil.rmtree(staging, ignore_errors=True)
+        raise
+    logger.info("built index %s: %d chunks (%d embedded) in %.1fs", out_dir, len(chunks), embedded, manifest.build_seconds)
+    return manifest
+
+
+def check_unique_ids(chunks: Sequence[Chunk]) -> None:
+    """Refuse a chunk list with repeated ids (they would shadow each other in the index)."""
+    seen: set[str] = set()
+    dupes = sorted({c.id for c in chunks if c.id in seen or seen.add(c.id)})  # type: ignore[func-returns-value]
+    if dupes:
+        raise ValueError(f"duplicate chunk ids: {dupes[:5]}")
+
+
+def write_index_files(
+    out_dir: Path,
+    chunks: Sequence[Chunk],
+    vectors: np.ndarray,
+    embedder: Embedder,
+    *,
+    embedded: int,
+    started: float,
+    index_type: str = "flat",
+) -> Manifest:
+    """Write vectors.faiss, chunks.jsonl and manifest.json (last) into an existing directory."""
+    index = build_faiss_index(vectors, embedder.dim, index_type)
+    faiss.write_index(index, str(out_dir / VECTORS))
+    lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
+    _write_atomic(out_dir / CHUNKS, lines.encode("utf-8"))
     manifest = Manifest(
         format_version=FORMAT_VERSION,
         model_id=embedder.model_id,
@@ -128,19 +163,9 @@ def build_index(
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
         embedded_count=embedded,
+        index_type=index_type_of(index),
     )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.building-"))
-    try:
-        faiss.write_index(index, str(staging / VECTORS))
-        lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
-        _write_atomic(staging / CHUNKS, lines.encode("utf-8"))
-        _write_atomic(staging / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode("utf-8"))
-        _swap_in(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    logger.info("built index %s: %d chunks (%d embedded) in %.1fs", out_dir, len(chunks), embedded, manifest.build_seconds)
+    _write_atomic(out_dir / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode("utf-8"))
     return manifest
 
 
@@ -156,8 +181,8 @@ def _swap_in(staging: Path, out_dir: Path) -> None:
 
 
 def read_manifest(index_dir: str | Path) -> Manifest:
-    """Read and validate an index's manifest."""
-    path = Path(index_dir) / MANIFEST
+    """Read and validate an index's manifest (of the current generation when index_dir is a root)."""
+    path = resolve_index_dir(index_dir) / MANIFEST
     if not path.exists():
         raise IndexNotFoundError(f"no index at {index_dir} (missing {MANIFEST}); build one with `lahde build`")
     try:
@@ -179,8 +204,8 @@ class VectorIndex:
 
     @classmethod
     def load(cls, index_dir: str | Path, *, model_id: str | None = None) -> "VectorIndex":
-        """Load an index; refuse one built with another model or format version."""
-        index_dir = Path(index_dir)
+        """Load an index (a root's current generation); refuse one built with another model or format version."""
+        index_dir = resolve_index_dir(index_dir)
         manifest = read_manifest(index_dir)
         if manifest.format_version != FORMAT_VERSION:
             raise IncompatibleIndexError(
@@ -213,18 +238,27 @@ class VectorIndex:
         if not self.chunks or k <= 0:
             return []
         wanted = offset + k
-        fetch = len(self.chunks) if filters is not None and filters.active else min(wanted, len(self.chunks))
-        scores, idx = self._index.search(np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32), fetch)
-        hits: list[Hit] = []
-        for score, i in zip(scores[0], idx[0]):
-            if i < 0:
-                continue
-            chunk = self.chunks[i]
-            if filters is not None and not filters.accepts(chunk):
-                continue
-            hits.append(Hit(chunk=chunk, score=float(score), rank=len(hits) + 1))
-            if len(hits) >= wanted:
+        n = len(self.chunks)
+        filtering = filters is not None and filters.active
+        # With filters, fetch a growing window rather than all n: an HNSW search for k = n would
+        # walk the whole graph.
+        fetch = min(n, max(wanted * 8, 64)) if filtering else min(wanted, n)
+        query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
+        while True:
+            scores, idx = self._index.search(query, fetch)
+            hits: list[Hit] = []
+            for score, i in zip(scores[0], idx[0]):
+                if i < 0:
+                    continue
+                chunk = self.chunks[i]
+                if filters is not None and not filters.accepts(chunk):
+                    continue
+                hits.append(Hit(chunk=chunk, score=float(score), rank=len(hits) + 1))
+                if len(hits) >= wanted:
+                    break
+            if len(hits) >= wanted or fetch >= n:
                 break
+            fetch = min(n, fetch * 4)
         return hits[offset:]
 
     def get(self, chunk_id: str) -> Chunk | None:

@@ -4,10 +4,13 @@ from __future__ import annotations
 
 import logging
 import sys
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any
 
 import click
 
+from index.changes import format_report
 from index.errors import IndexError_
 from index.store import Filters
 from ingest.errors import IngestError
@@ -58,9 +61,91 @@ def build(index: Path | None) -> None:
         f"in {manifest.build_seconds:.1f} s → {result.index_dir}"
     )
     click.echo(f"Read {report.section_count} sections into {report.chunk_count} chunks in {report.seconds:.1f} s")
+    if result.reindex is not None:
+        click.echo(format_report(result.reindex.report))
     click.echo(report.summary())
     if report.errors:
         sys.exit(1)
+
+
+@main.command()
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
+@click.option("--full", is_flag=True, help="Write a new generation even if nothing changed.")
+@click.option("--wait", is_flag=True, help="Wait for a running re-index instead of refusing.")
+@click.option("--diff", is_flag=True, help="Show a text diff of each changed section.")
+def reindex(index: Path | None, full: bool, wait: bool, diff: bool) -> None:
+    """Re-index incrementally: embed only what changed, switch generations atomically, report changes."""
+    from .service import reindex as run_reindex
+
+    settings = _settings(index)
+    try:
+        with click.progressbar(length=0, label="Re-indexing", file=sys.stderr) as bar:
+            outcome = run_reindex(settings, full=full, wait=wait, progress=_bar_progress(bar))
+    except (IngestError, IndexError_) as exc:
+        raise click.ClickException(str(exc)) from exc
+    for skipped in outcome.ingest.skipped:
+        click.echo(f"SKIPPED {skipped}", err=True)
+    for error in outcome.ingest.errors:
+        click.echo(f"FAILED {error}", err=True)
+    result = outcome.result
+    click.echo(format_report(result.report, diff=diff))
+    if result.switched:
+        click.echo(f"Generation {result.generation} is now current ({result.seconds:.1f} s) → {outcome.index_dir}")
+    else:
+        click.echo(f"No changes; generation {result.generation} stays current ({result.seconds:.1f} s)")
+    click.echo(outcome.ingest.summary())
+    if outcome.ingest.errors:
+        sys.exit(1)
+
+
+def _bar_progress(bar: Any) -> Callable[[str, int, int], None]:
+    def update(stage: str, done: int, total: int) -> None:
+        if stage == "embedding":
+            bar.length = total
+            bar.update(done - bar.pos)
+
+    return update
+
+
+@main.command()
+@click.argument("generation", required=False)
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
+def rollback(generation: str | None, index: Path | None) -> None:
+    """Serve an older kept generation again (default: the one before the current)."""
+    from index.generations import IndexRoot, ReindexLock
+
+    root = IndexRoot(_settings(index).index_dir)
+    try:
+        with ReindexLock(root.path):
+            before = root.current_name()
+            target = root.rollback(generation)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(f"Generation {target} is now current (was {before}); running servers pick it up on their next check")
+
+
+@main.command()
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
+@click.option("--since", help="Show every generation after this one (e.g. 7 or gen-000007).")
+@click.option("--diff", is_flag=True, help="Show a text diff of each changed section.")
+@click.option("--json", "as_json", is_flag=True, help="Print the stored JSON reports.")
+def changes(index: Path | None, since: str | None, diff: bool, as_json: bool) -> None:
+    """Show what the current generation changed (or every generation since GENERATION)."""
+    import json
+
+    from index.changes import reports_since
+
+    try:
+        reports = reports_since(_settings(index).index_dir, since)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    if as_json:
+        click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1))
+        return
+    if not reports:
+        click.echo("No generations after that one.")
+    for report in reports:
+        click.echo(format_report(report, diff=diff))
 
 
 @main.command()

@@ -9,8 +9,11 @@ from pathlib import Path
 
 from index.cache import EmbeddingCache
 from index.embedders import Embedder, create_embedder
+from index.generations import IndexRoot, ReindexLock
+from index.reindex import ComponentWriter, Progress, ReindexOptions, ReindexResult
+from index.reindex import reindex as run_reindex
 from index.search import Searcher
-from index.store import Manifest, build_index
+from index.store import Manifest
 from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corpus, load_sources
 
 from .settings import Settings
@@ -25,6 +28,7 @@ class BuildResult:
     report: IngestReport
     manifest: Manifest
     index_dir: Path
+    reindex: ReindexResult | None = None
 
 
 def make_embedder(settings: Settings) -> Embedder:
@@ -66,19 +70,83 @@ def build(
     index_dir: Path | None = None,
     progress: Callable[[int], None] | None = None,
 ) -> BuildResult:
-    """Ingest the corpus (unless a report is given) and write the index."""
-    report = report if report is not None else ingest(settings)
-    chunks = [c for d in report.documents for c in d.chunks]
-    embedder = embedder or make_embedder(settings)
+    """Ingest the corpus (unless a report is given) and write a new index generation (a full build)."""
+    last = 0
+
+    def on_progress(stage: str, done: int, total: int) -> None:
+        nonlocal last
+        if progress is not None and stage == "embedding":
+            progress(done - last)
+            last = done
+
+    outcome = reindex(settings, embedder, report=report, index_dir=index_dir, full=True, progress=on_progress)
+    return BuildResult(
+        report=outcome.ingest, manifest=outcome.result.manifest, index_dir=outcome.index_dir, reindex=outcome.result
+    )
+
+
+@dataclass
+class ReindexOutcome:
+    """What `lahde reindex` (or the admin endpoint) did: the ingest report and the re-index result."""
+
+    ingest: IngestReport
+    result: ReindexResult
+    index_dir: Path
+
+
+def component_writers(settings: Settings) -> list[ComponentWriter]:
+    """Extra per-generation index files (e.g. a lexical index) written next to vectors.faiss."""
+    return []
+
+
+def reindex(
+    settings: Settings,
+    embedder: Embedder | None = None,
+    *,
+    report: IngestReport | None = None,
+    index_dir: Path | None = None,
+    full: bool = False,
+    wait: bool = False,
+    progress: Progress | None = None,
+    lock: ReindexLock | None = None,
+) -> ReindexOutcome:
+    """The one re-index path shared by `lahde build`, `lahde reindex` and the admin endpoint."""
     target = Path(index_dir or settings.index_dir)
-    cache = EmbeddingCache(settings.cache_path)
+    if lock is None:
+        # Refuse a second run before spending time on ingestion and the model.
+        lock = ReindexLock(target).acquire(wait=wait)
     try:
-        manifest = build_index(chunks, embedder, target, cache=cache, progress=progress)
+        report = report if report is not None else ingest(settings)
+        embedder = embedder or make_embedder(settings)
+        cache_path = settings.cache_path if settings.cache_path is not None else IndexRoot(target).cache_path
+        cache = EmbeddingCache(cache_path)
+        try:
+            options = ReindexOptions(
+                full=full,
+                keep=settings.keep_generations,
+                index_type=settings.index_type,
+                hnsw_threshold=settings.hnsw_threshold,
+            )
+            result = run_reindex(
+                target, report.documents, embedder, failed=report.errors, cache=cache, options=options,
+                components=component_writers(settings), progress=progress, lock=lock,
+            )
+        finally:
+            cache.close()
     finally:
-        cache.close()
-    return BuildResult(report=report, manifest=manifest, index_dir=target)
+        lock.release()
+    return ReindexOutcome(ingest=report, result=result, index_dir=target)
 
 
 def open_searcher(settings: Settings, embedder: Embedder | None = None) -> Searcher:
-    """Load the index named by the settings with a matching embedder."""
-    return Searcher.open(settings.index_dir, embedder or make_embedder(settings))
+    """Load the index named by the settings (its current generation) with a matching embedder."""
+    return load_searcher(Path(settings.index_dir), embedder or make_embedder(settings))
+
+
+def load_searcher(index_dir: Path, embedder: Embedder) -> Searcher:
+    """Load one generation directory for serving; the server's hot reload calls this for each new generation.
+
+    Components that add per-generation files (e.g. a lexical index) should load them here too, so a
+    reloaded searcher is built exactly like the first one.
+    """
+    return Searcher.open(index_dir, embedder)

@@ -16,9 +16,10 @@ class Settings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="LAHDE_", extra="ignore")
 
     index_dir: Path = Field(Path("data/index"), description="Directory of the search index.")
-    cache_path: Path = Field(
-        Path("data/cache/embeddings.sqlite"),
-        description="SQLite embedding cache (model id + text hash → vector), shared by builds.",
+    cache_path: Path | None = Field(
+        None,
+        description="SQLite embedding cache (model id + text hash → vector), shared by builds; "
+        "default: embeddings.sqlite inside the index directory, so the cache moves with the index.",
     )
     sources: Path = Field(Path("corpus/sources.toml"), description="The manifest of sources to index.")
     finlex_dir: Path | None = Field(
@@ -56,6 +57,19 @@ class Settings(BaseSettings):
     max_query_chars: int = Field(500, ge=1, description="Longest query accepted, in characters.")
     log_queries: bool = Field(
         False, description="Log query text (off by default: queries can contain student details)."
+    )
+    admin_token: str | None = Field(
+        None, description="Bearer token for /api/admin endpoints (re-index, reload); None disables them."
+    )
+    keep_generations: int = Field(3, ge=1, description="Index generations kept on disk, the current one included.")
+    index_type: Literal["auto", "flat", "hnsw", "ivf"] = Field(
+        "auto", description="FAISS index type; auto = exact (flat) below hnsw_threshold chunks, HNSW above."
+    )
+    hnsw_threshold: int = Field(
+        200_000, ge=1, description="Chunk count from which index_type=auto builds HNSW (docs/reindex.md: why so high)."
+    )
+    reload_interval: float = Field(
+        2.0, ge=0, description="Seconds between the server's checks for a new index generation (0 = only on SIGHUP/admin call)."
     )
 
 

@@ -15,6 +15,7 @@ from index.search import Searcher
 from index.store import Filters, Hit
 from lahde.settings import Settings, get_settings
 
+from .admin import index_watch, install_admin
 from .errors import ApiError, NotReadyError, install_error_handlers
 from .schemas import CitationOut, Health, HitOut, Problem, SearchResponse
 from .web import install_web
@@ -68,15 +69,16 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
 
         app.state.searcher = searcher
         app.state.load_error = None
+        current = app.dependency_overrides.get(get_settings, get_settings)()
         if app.state.searcher is None:
-            current = app.dependency_overrides.get(get_settings, get_settings)()
             try:
                 app.state.searcher = await run_in_threadpool(open_searcher, current)
                 logger.info("loaded index %s (%d chunks)", current.index_dir, len(app.state.searcher.index))
             except Exception as exc:  # noqa: BLE001 - reported by /api endpoints as 503
                 logger.error("cannot load index: %s", exc)
                 app.state.load_error = str(exc)
-        yield
+        async with index_watch(app, current):
+            yield
         app.state.searcher = None
 
     app = FastAPI(
@@ -88,6 +90,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    install_admin(app)
 
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:

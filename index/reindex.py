@@ -1,0 +1,280 @@
+"""One code path for full builds and incremental re-indexes: compare, embed what changed, publish a generation.
+
+``reindex()`` takes the lock, cleans up after a killed predecessor, classifies documents and chunks
+against the current generation, embeds only texts the embedding cache lacks, writes every file of
+the new generation into a hidden staging directory, renames it into place and switches the pointer.
+Until that switch the old generation stays current and whole, whatever happens to this process.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+from datetime import datetime, timezone
+from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+from ingest.errors import IngestError
+from ingest.models import Chunk, Document, text_hash
+
+from .ann import HNSW_THRESHOLD, choose_index_type, reconstruct_all
+from .cache import EmbeddingCache, embed_with_cache
+from .changes import CHANGES, DOCUMENTS, ChangeReport, DocumentRecord, compare, documents_json, read_documents, read_report
+from .embedders import Embedder
+from .errors import IndexError_
+from .generations import IndexRoot, ReindexLock, checkpoint, write_file_durably
+from .store import CHUNKS, MANIFEST, VECTORS, Manifest, VectorIndex, check_unique_ids, read_manifest, write_index_files
+
+logger = logging.getLogger(__name__)
+
+#: progress(stage, done, total): stages are "comparing", "embedding", "writing", "done".
+Progress = Callable[[str, int, int], None]
+
+
+@runtime_checkable
+class ComponentWriter(Protocol):
+    """Writes extra files (e.g. a BM25 index) into a generation directory before it is published."""
+
+    name: str
+
+    def write(self, chunks: Sequence[Chunk], out_dir: Path) -> None:
+        """Write this component's files for ``chunks`` (in index order) into ``out_dir``."""
+        ...
+
+
+@dataclass(frozen=True)
+class ReindexOptions:
+    """How a re-index runs."""
+
+    full: bool = False  # write a new generation even when nothing changed; do not reuse old vectors
+    keep: int = 3  # generations kept on disk, the current one included
+    index_type: str = "auto"
+    hnsw_threshold: int = HNSW_THRESHOLD
+    wait: bool = False  # wait for another re-index's lock instead of refusing
+
+
+@dataclass
+class ReindexResult:
+    """What a re-index did."""
+
+    report: ChangeReport
+    manifest: Manifest
+    current_dir: Path
+    switched: bool
+    pruned: list[str] = field(default_factory=list)
+    recovered: list[str] = field(default_factory=list)
+    seconds: float = 0.0
+
+    @property
+    def generation(self) -> str:
+        """Name of the generation now current."""
+        return self.current_dir.name
+
+
+@dataclass
+class _Previous:
+    name: str | None
+    path: Path | None
+    records: list[DocumentRecord]
+    chunks: list[Chunk]
+    index: VectorIndex | None
+    components: list[str]
+
+
+def _records_from_chunks(chunks: Sequence[Chunk]) -> list[DocumentRecord]:
+    """Document records rebuilt from chunks alone (indexes written before documents.json existed)."""
+    by_doc: dict[str, list[Chunk]] = {}
+    for c in chunks:
+        by_doc.setdefault(c.citation.doc_id, []).append(c)
+    return [
+        DocumentRecord(
+            doc_id, cs[0].citation.doc_title, cs[0].citation.kind, cs[0].citation.lang, "",
+            text_hash("\n".join(c.content_hash for c in cs)), tuple(c.id for c in cs),
+        )
+        for doc_id, cs in by_doc.items()
+    ]
+
+
+def _load_previous(root: IndexRoot) -> _Previous:
+    current = root.current_dir()
+    legacy = current is None and (root.path / MANIFEST).is_file()
+    path = current if current is not None else (root.path if legacy else None)
+    if path is None:
+        return _Previous(None, None, [], [], None, [])
+    try:
+        index = VectorIndex.load(path)
+    except IndexError_ as exc:
+        # A damaged current generation must not block the run that replaces it.
+        logger.warning("previous index %s unreadable (%s); building from scratch", path, exc)
+        return _Previous(current.name if current else None, None, [], [], None, [])
+    records = read_documents(path) or _records_from_chunks(index.chunks)
+    old_report = read_report(path)
+    components = list(old_report.stats.get("components", [])) if old_report else []
+    return _Previous(current.name if current else "legacy", path, records, index.chunks, index, components)
+
+
+def _seed_cache(cache: EmbeddingCache, prev: _Previous, model_id: str, wanted: set[str]) -> int:
+    """Copy vectors of still-wanted texts from the previous generation into the cache when it lacks them."""
+    if prev.index is None or prev.index.manifest.model_id != model_id:
+        return 0
+    old_hashes = [c.content_hash for c in prev.chunks]
+    needed = [h for h in dict.fromkeys(old_hashes) if h in wanted]
+    missing = set(needed) - set(cache.get_many(model_id, needed))
+    if not missing:
+        return 0
+    vectors = reconstruct_all(prev.index._index)
+    if vectors is None:
+        return 0
+    items = {h: vectors[i] for i, h in enumerate(old_hashes) if h in missing}
+    cache.put_many(model_id, list(items.items()))
+    logger.info("reused %d vectors from generation %s", len(items), prev.name)
+    return len(items)
+
+
+def _carry_over_failed(
+    failed: Sequence[IngestError], docs: list[Document], prev: _Previous, report_failed: list[dict]
+) -> None:
+    """A source that fails to read keeps its chunks from the previous generation: nothing indexed is lost."""
+    by_path = {r.source_path: r for r in prev.records if r.source_path}
+    old_chunks = {c.id: c for c in prev.chunks}
+    present = {d.id for d in docs}
+    for err in failed:
+        record = by_path.get(err.path)
+        kept = None
+        if record is not None and record.id not in present:
+            chunks = tuple(old_chunks[cid] for cid in record.chunk_ids if cid in old_chunks)
+            docs.append(Document(record.id, record.title, record.kind, record.lang, record.source_path, chunks=chunks))
+            kept = record.id
+        report_failed.append({"path": err.path, "error": err.reason, "kept": kept})
+
+
+def _dir_sizes(path: Path) -> dict[str, int]:
+    return {p.name: p.stat().st_size for p in sorted(path.iterdir()) if p.is_file()}
+
+
+def reindex(
+    root: str | Path,
+    documents: Sequence[Document],
+    embedder: Embedder,
+    *,
+    failed: Sequence[IngestError] = (),
+    cache: EmbeddingCache | None = None,
+    options: ReindexOptions = ReindexOptions(),
+    components: Sequence[ComponentWriter] = (),
+    progress: Progress | None = None,
+    lock: ReindexLock | None = None,
+) -> ReindexResult:
+    """Bring the index at ``root`` up to date with ``documents``; see the module docstring."""
+    started = time.perf_counter()
+    index_root = IndexRoot(root)
+    own_lock = lock is None
+    lock = lock or ReindexLock(index_root.path).acquire(wait=options.wait)
+    own_cache = cache is None
+    cache = cache or EmbeddingCache(index_root.cache_path)
+    report_progress = progress or (lambda stage, done, total: None)
+    try:
+        checkpoint("locked")
+        recovered = index_root.recover()
+        report_progress("comparing", 0, 0)
+        prev = _load_previous(index_root)
+        docs = list(documents)
+        failed_info: list[dict] = []
+        _carry_over_failed(failed, docs, prev, failed_info)
+        report = compare(prev.records, prev.chunks, docs)
+        report.documents_failed = failed_info
+        report.previous = prev.name
+        chunks = [c for d in docs for c in d.chunks]
+        check_unique_ids(chunks)
+        index_type = choose_index_type(len(chunks), options.index_type, options.hnsw_threshold)
+        names = [c.name for c in components]
+        if (
+            not options.full
+            and prev.index is not None
+            and prev.name != "legacy"
+            and not report.has_changes
+            and prev.index.manifest.model_id == embedder.model_id
+            and prev.index.manifest.index_type == index_type
+            and set(names) <= set(prev.components)
+        ):
+            report.generation = None
+            report_progress("done", 0, 0)
+            logger.info("no changes; generation %s stays current", prev.name)
+            return ReindexResult(report, prev.index.manifest, prev.path, False, [], recovered,  # type: ignore[arg-type]
+                                 round(time.perf_counter() - started, 3))
+
+        texts = [c.embed_text for c in chunks]
+        if not options.full:
+            _seed_cache(cache, prev, embedder.model_id, {text_hash(t) for t in texts})
+        done = 0
+
+        def on_embedded(n: int) -> None:
+            nonlocal done
+            done += n
+            report_progress("embedding", done, len(texts))
+            if done < len(texts):
+                checkpoint("embedding")
+
+        t_embed = time.perf_counter()
+        vectors, embedded = embed_with_cache(
+            texts, embedder.model_id, embedder.dim, embedder.embed_passages, cache, progress=on_embedded
+        )
+        embed_seconds = time.perf_counter() - t_embed
+        checkpoint("embedded")
+        report_progress("writing", 0, len(components) + 1)
+
+        number = index_root.next_number()
+        staging = index_root.staging_dir(number)
+        try:
+            t_write = time.perf_counter()
+            manifest = write_index_files(
+                staging, chunks, vectors, embedder, embedded=embedded, started=started, index_type=index_type
+            )
+            checkpoint("writing")
+            write_file_durably(staging / DOCUMENTS, documents_json(DocumentRecord.of(d) for d in docs))
+            for i, component in enumerate(components, start=1):
+                component.write(chunks, staging)
+                report_progress("writing", i, len(components) + 1)
+            report.generation = f"gen-{number:06d}"
+            report.built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
+            report.embedded = embedded
+            sizes = _dir_sizes(staging)
+            report.stats = {
+                "chunk_count": len(chunks),
+                "index_type": manifest.index_type,
+                "model_id": embedder.model_id,
+                "embed_seconds": round(embed_seconds, 3),
+                "write_seconds": round(time.perf_counter() - t_write, 3),
+                "total_seconds": round(time.perf_counter() - started, 3),
+                "file_bytes": sizes,
+                # FAISS keeps the whole vectors file in RAM, chunks.jsonl becomes Python objects
+                # (a few times its size): this is the floor of what a server holds per generation.
+                "vector_memory_bytes": sizes.get(VECTORS, 0),
+                "components": names,
+                "full": options.full,
+            }
+            write_file_durably(staging / CHANGES, json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"))
+            checkpoint("staged")
+            final = index_root.publish(staging, number)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+        checkpoint("switched")
+        if prev.name == "legacy":
+            for name in (MANIFEST, VECTORS, CHUNKS):
+                (index_root.path / name).unlink(missing_ok=True)
+        pruned = index_root.prune(options.keep)
+        report_progress("done", len(texts), len(texts))
+        logger.info(
+            "generation %s: %d chunks (%d embedded), %s", final.name, len(chunks), embedded, report.chunks
+        )
+        return ReindexResult(report, read_manifest(final), final, True, pruned, recovered,
+                             round(time.perf_counter() - started, 3))
+    finally:
+        if own_cache:
+            cache.close()
+        if own_lock:
+            lock.release()
