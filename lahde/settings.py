@@ -42,6 +42,21 @@ class Settings(BaseSettings):
     log_queries: bool = Field(
         False, description="Log query text (off by default: queries can contain student details)."
     )
+    cors_origins: list[str] = Field(
+        [], description='Origins allowed to call the API from a browser, e.g. ["http://localhost:5173"] (JSON list).'
+    )
+    admin_token: str | None = Field(
+        None, description="Bearer token for administrative endpoints; unset disables them."
+    )
+    ask_default_k: int = Field(5, ge=1, description="Passages /api/ask drafts from when the request gives no k.")
+    ask_max_k: int = Field(10, ge=1, description="Largest k /api/ask accepts (each passage's sentences are scored).")
+    ask_max_sentences: int = Field(4, ge=1, description="Most sentences in an answer draft.")
+    ask_signal: Literal["passage", "sentence"] = Field(
+        "sentence", description="Score the abstention threshold applies to: best sentence or best passage."
+    )
+    ask_min_score: float = Field(
+        0.0, description="Abstain ('riittävää lähdettä ei löytynyt') below this score; calibrated by bench/calibrate_ask.py."
+    )
 
 
 @lru_cache

@@ -16,6 +16,8 @@ from index.store import Filters, Hit
 from lahde.settings import Settings, get_settings
 
 from .errors import ApiError, NotReadyError, install_error_handlers
+from .extensions import install_extensions
+from .adapters import amendments_out, highlights_out
 from .schemas import CitationOut, Health, HitOut, Problem, SearchResponse
 
 logger = logging.getLogger(__name__)
@@ -39,13 +41,15 @@ def clean_query(q: str, settings: Settings) -> str:
     return query
 
 
-def _hit_out(hit: Hit) -> HitOut:
+def _hit_out(hit: Hit, query: str | None = None) -> HitOut:
     return HitOut(
         id=hit.chunk.id,
         rank=hit.rank,
         score=round(hit.score, 6),
         citation=CitationOut(**hit.chunk.citation.to_dict()),
         text=hit.chunk.text,
+        highlights=highlights_out(hit.chunk.text, query) if query else [],
+        amendments=amendments_out(hit.chunk.citation),
     )
 
 
@@ -87,6 +91,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
     if settings is not None:
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
+    install_extensions(app, settings)
 
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:
@@ -118,7 +123,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         else:
             logger.info("search k=%d hits=%d took=%.1fms", k, len(result.hits), result.took_ms)
         return SearchResponse(
-            query=query, k=k, offset=offset, took_ms=result.took_ms, hits=[_hit_out(h) for h in result.hits]
+            query=query, k=k, offset=offset, took_ms=result.took_ms, hits=[_hit_out(h, query) for h in result.hits]
         )
 
     return app
