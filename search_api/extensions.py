@@ -95,10 +95,12 @@ class ObserveRequests:
 
 def install_extensions(app: FastAPI, settings: Settings | None) -> None:
     """Add the routers, CORS, request observation and /metrics to an app."""
+    from .openapi import document_limits_and_problems
     from .routes_more import router
 
     current = settings or get_settings()
     app.include_router(router)
+    document_limits_and_problems(app, current)
     metrics = Metrics()
     app.state.metrics = metrics
 
