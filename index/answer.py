@@ -159,7 +159,8 @@ class AnswerDrafter:
         candidates: list[tuple[Hit, int, int]] = []
         for hit in hits:
             for s, e in split_sentences(hit.chunk.text):
-                if e - s >= MIN_SENTENCE_CHARS:
+                # A list's lead-in ("… purkaa lisäksi:") says nothing without its items.
+                if e - s >= MIN_SENTENCE_CHARS and not hit.chunk.text[s:e].endswith(":"):
                     candidates.append((hit, s, e))
         texts = [h.chunk.text[s:e] for h, s, e in candidates]
         scores = self._sentence_vectors(texts) @ query_vec if texts else np.zeros(0)
