@@ -5,7 +5,7 @@ embedding cache makes that cheap), warms it up with every dev-set question once,
 closed-loop asyncio httpx clients that send the dev-set questions round-robin and prints
 throughput, latency percentiles and errors. Pass --url to load a server that is already running.
 
-Usage: python bench/load.py [--endpoint search|ask] [--clients 16] [--seconds 60] [--url URL]
+Usage: python bench/load.py [--endpoint search|ask|section] [--clients 16] [--seconds 60] [--url URL]
 """
 
 from __future__ import annotations
@@ -75,14 +75,26 @@ async def request(client: httpx.AsyncClient, endpoint: str, question: str, k: in
     """One request; returns the status code."""
     if endpoint == "ask":
         response = await client.post("/api/ask", json={"question": question, "k": k})
+    elif endpoint == "section":  # no embedding: shows what runs in parallel when the model is not involved
+        response = await client.get(f"/api/sections/{question}")
     else:
         response = await client.get("/api/search", params={"q": question, "k": k})
     return response.status_code
 
 
+async def section_ids(base: str) -> list[str]:
+    """Every section's first chunk id, from /api/documents."""
+    async with httpx.AsyncClient(base_url=base, timeout=60) as client:
+        docs = (await client.get("/api/documents")).json()["documents"]
+        ids: list[str] = []
+        for doc in docs:
+            ids += (await client.get(f"/api/documents/{doc['id']}")).json()["section_ids"]
+    return ids
+
+
 async def run(base: str, endpoint: str, clients: int, seconds: float, k: int) -> dict[str, float]:
     """Closed loop: each client sends its next question as soon as the previous answer arrives."""
-    qs = questions()
+    qs = questions() if endpoint != "section" else await section_ids(base)
     latencies: list[float] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
@@ -118,7 +130,7 @@ async def run(base: str, endpoint: str, clients: int, seconds: float, k: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", choices=["search", "ask"], default="search")
+    parser.add_argument("--endpoint", choices=["search", "ask", "section"], default="search")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("-k", type=int, default=None, help="k per request (default 10 for search, 5 for ask)")
@@ -141,7 +153,7 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
-    print(f"/api/{args.endpoint} k={k}, {args.clients} clients, {r['seconds']:.0f} s: {r['requests']} requests, "
+    print(f"/api/{args.endpoint}{'s' if args.endpoint == 'section' else ''} k={k}, {args.clients} clients, {r['seconds']:.0f} s: {r['requests']} requests, "
           f"{r['errors']} errors, {r['rps']:.1f} req/s; latency p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
           f"p99 {r['p99']:.0f} ms (mean {r['mean']:.0f} ms); cores {os.cpu_count()}, load avg {os.getloadavg()[0]:.1f}")
 
