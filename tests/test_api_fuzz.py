@@ -37,7 +37,7 @@ def fake_server(tmp_path_factory):
         yield base
 
 
-def fuzz(base_url: str, examples: int) -> list[str]:
+def fuzz(base_url: str, examples: int, timeout: float = 10) -> list[str]:
     """Run every operation of the server's schema with positive and negative examples; return the operations run."""
     schema = schemathesis.openapi.from_url(f"{base_url}/openapi.json")
     ran: list[str] = []
@@ -51,7 +51,7 @@ def fuzz(base_url: str, examples: int) -> list[str]:
             @given(case=operation.as_strategy(generation_mode=mode))
             @settings(max_examples=examples, deadline=None, suppress_health_check=list(HealthCheck), database=None)
             def run(case) -> None:
-                case.call_and_validate()
+                case.call_and_validate(timeout=timeout)
 
             run()
         ran.append(f"{operation.method.upper()} {operation.path}")
@@ -78,4 +78,5 @@ def real_server(built_index: Path, embedding_cache_path: Path):
 
 @pytest.mark.slow
 def test_fuzz_real_index(real_server: str):
-    assert sorted(fuzz(real_server, REAL_EXAMPLES)) == sorted(ENDPOINTS)
+    # A question whose passages were never drafted from embeds their sentences first (seconds on 2 cores).
+    assert sorted(fuzz(real_server, REAL_EXAMPLES, timeout=180)) == sorted(ENDPOINTS)

@@ -146,3 +146,18 @@ def test_request_log_has_no_query_text_unless_enabled(tmp_path: Path, caplog, lo
     assert all(r.lahde["duration_ms"] >= 0 and len(r.lahde["request_id"]) == 12 for r in access)
     logged = "\n".join(r.getMessage() for r in caplog.records if r.name != "httpx")  # httpx: the test's client
     assert ("Meik" in logged) is log_queries
+
+
+def test_openapi_states_the_configured_limits_and_the_problem_shape(client: TestClient):
+    doc = client.get("/openapi.json").json()
+    params = {p["name"]: p["schema"] for p in doc["paths"]["/api/search"]["get"]["parameters"]}
+    assert params["q"]["maxLength"] == 100 and params["q"]["pattern"]
+    assert [b.get("maximum") for b in params["k"]["anyOf"] if b.get("type") == "integer"] == [20]
+    ask = doc["components"]["schemas"]["AskRequest"]["properties"]
+    assert ask["question"]["maxLength"] == 100
+    assert [b.get("maximum") for b in ask["k"]["anyOf"] if b.get("type") == "integer"] == [5]
+    errors = doc["paths"]["/api/ask"]["post"]["responses"]
+    assert set(errors) == {"200", "400", "422", "503"}
+    assert errors["422"]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert "HTTPValidationError" not in doc["components"]["schemas"]
+    assert client.get("/docs").status_code == 200
