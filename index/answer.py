@@ -148,6 +148,21 @@ class AnswerDrafter:
             return np.zeros((0, embedder.dim), dtype=np.float32)
         return np.stack([known[h] for h in hashes])
 
+    def candidate_sentences(self, chunk: Chunk) -> list[tuple[int, int]]:
+        """Offsets of the sentences of a passage that may appear in a draft."""
+        text = chunk.text
+        # A list's lead-in ("… purkaa lisäksi:") says nothing without its items.
+        return [(s, e) for s, e in split_sentences(text) if e - s >= MIN_SENTENCE_CHARS and not text[s:e].endswith(":")]
+
+    def warm(self, chunks: Sequence[Chunk], batch: int = 64) -> int:
+        """Embed the draftable sentences of these passages ahead of the first questions; returns how many."""
+        texts = [c.text[s:e] for c in chunks for s, e in self.candidate_sentences(c)]
+        for start in range(0, len(texts), batch):
+            # Small batches: the embedder is shared with live queries, which wait for at most one batch.
+            self._sentence_vectors(texts[start : start + batch])
+        logger.info("sentence vectors ready for %d passages (%d sentences)", len(chunks), len(texts))
+        return len(texts)
+
     def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
         """Draft an answer from the k best passages, or abstain when the evidence is below the threshold."""
         started = time.perf_counter()
@@ -158,10 +173,7 @@ class AnswerDrafter:
         searched = time.perf_counter()
         candidates: list[tuple[Hit, int, int]] = []
         for hit in hits:
-            for s, e in split_sentences(hit.chunk.text):
-                # A list's lead-in ("… purkaa lisäksi:") says nothing without its items.
-                if e - s >= MIN_SENTENCE_CHARS and not hit.chunk.text[s:e].endswith(":"):
-                    candidates.append((hit, s, e))
+            candidates += [(hit, s, e) for s, e in self.candidate_sentences(hit.chunk)]
         texts = [h.chunk.text[s:e] for h, s, e in candidates]
         scores = self._sentence_vectors(texts) @ query_vec if texts else np.zeros(0)
         top = float(hits[0].score) if hits else 0.0

@@ -54,6 +54,9 @@ class Settings(BaseSettings):
     ask_signal: Literal["passage", "sentence"] = Field(
         "sentence", description="Score the abstention threshold applies to: best sentence or best passage."
     )
+    ask_warm: bool = Field(
+        False, description="Embed every draftable sentence in the background once the index loads, so first answers are fast."
+    )
     ask_min_score: float = Field(
         0.829,
         description="Abstain ('riittävää lähdettä ei löytynyt') below this score. Calibrated for multilingual-e5-small "

@@ -79,6 +79,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             except Exception as exc:  # noqa: BLE001 - reported by /api endpoints as 503
                 logger.error("cannot load index: %s", exc)
                 app.state.load_error = str(exc)
+        if app.state.searcher is not None:
+            from .routes_more import on_index_loaded
+
+            on_index_loaded(app)
         yield
         app.state.searcher = None
 

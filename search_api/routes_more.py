@@ -7,7 +7,7 @@ import threading
 import weakref
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, FastAPI, Path
 from fastapi.concurrency import run_in_threadpool
 
 from index.answer import AnswerDrafter
@@ -63,7 +63,17 @@ def get_drafter(
                 max_sentences=settings.ask_max_sentences,
                 cache=_open_cache(settings),
             )
+            if settings.ask_warm:
+                threading.Thread(
+                    target=drafter.warm, args=(searcher.index.chunks,), name="lahde-ask-warm", daemon=True
+                ).start()
         return drafter
+
+
+def on_index_loaded(app: FastAPI) -> None:
+    """Prepare the answer drafter for a newly loaded searcher (and warm its sentences when configured)."""
+    settings = app.dependency_overrides.get(get_settings, get_settings)()
+    get_drafter(settings, app.state.searcher)
 
 
 def _limit(field: str, value: int, limit: int) -> None:

@@ -122,3 +122,14 @@ def test_sentence_vectors_are_embedded_once(searcher: Searcher):
     first = embedder.passages_embedded
     drafter.ask("palkka opiskelija", k=3)
     assert first > 0 and embedder.passages_embedded == first
+
+
+def test_warm_embeds_every_draftable_sentence_once(searcher: Searcher):
+    drafter = AnswerDrafter(searcher, min_score=0.0)
+    embedder = searcher.embedder
+    before = embedder.passages_embedded
+    warmed = drafter.warm(searcher.index.chunks, batch=2)
+    # 3 + 2 + 1 sentences of ≥25 characters in the Finnish passages, 1 in the Swedish one.
+    assert warmed == 7 and embedder.passages_embedded - before == 7
+    drafter.ask("opiskelija palkka", k=4)
+    assert embedder.passages_embedded - before == 7

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import logging
+import time
 from pathlib import Path
 
 import pytest
@@ -161,3 +162,16 @@ def test_openapi_states_the_configured_limits_and_the_problem_shape(client: Test
     assert errors["422"]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     assert client.get("/docs").status_code == 200
+
+
+def test_ask_warm_embeds_sentences_when_the_index_loads(tmp_path: Path):
+    app = _app(tmp_path, ask_warm=True)
+    with TestClient(app) as c:
+        embedder = app.state.searcher.embedder
+        built = 4  # the index build embedded the four passages
+        deadline = time.monotonic() + 10
+        while embedder.passages_embedded < built + 7 and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert embedder.passages_embedded == built + 7
+        assert c.post("/api/ask", json={"question": "saako opiskelija palkkaa koulutussopimuksen aikana"}).json()["answered"]
+        assert embedder.passages_embedded == built + 7  # the answer needed no new sentence vectors
