@@ -7,6 +7,7 @@ passage is a weak match, the draft is withheld and the nearest passages are show
 
 from __future__ import annotations
 
+import copy
 import logging
 import re
 import threading
@@ -168,8 +169,8 @@ class AnswerDrafter:
         started = time.perf_counter()
         # The searcher decides which passages (dense today, hybrid later); sentences are scored
         # against the query with the embedder, so the threshold does not depend on how hits are ranked.
-        hits = self.searcher.search(question, k, filters).hits
         query_vec = self.searcher.embedder.embed_queries([question])[0]
+        hits = _with_known_query(self.searcher, question, query_vec).search(question, k, filters).hits
         searched = time.perf_counter()
         candidates: list[tuple[Hit, int, int]] = []
         for hit in hits:
@@ -192,6 +193,39 @@ class AnswerDrafter:
             answered=bool(draft), sentences=draft, sources=sources, took_ms=_ms(started),
             message=None if draft else NO_SOURCE_FI, **common,
         )
+
+
+class _KnownQuery:
+    """An embedder that answers one known query from a vector already computed, and delegates the rest."""
+
+    def __init__(self, embedder: object, text: str, vector: np.ndarray) -> None:
+        self._embedder = embedder
+        self._text = text
+        self._vector = vector
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """The known vector for the known text; the wrapped embedder for anything else."""
+        texts = list(texts)
+        if texts == [self._text]:
+            return self._vector.reshape(1, -1)
+        return self._embedder.embed_queries(texts)  # type: ignore[attr-defined]
+
+    def __getattr__(self, name: str) -> object:
+        return getattr(self._embedder, name)
+
+
+def _with_known_query(searcher: Searcher, text: str, vector: np.ndarray) -> Searcher:
+    """A shallow copy of the searcher whose embedder already knows this query's vector.
+
+    The drafter needs the query vector for sentence scoring, and the searcher needs it to search;
+    this way the model embeds the question once. A searcher that does not read ``self.embedder``
+    simply embeds again: slower, never different.
+    """
+    if not hasattr(searcher, "embedder"):
+        return searcher
+    twin = copy.copy(searcher)
+    twin.embedder = _KnownQuery(searcher.embedder, text, vector)  # type: ignore[assignment]
+    return twin
 
 
 def _choose(

@@ -133,3 +133,22 @@ def test_warm_embeds_every_draftable_sentence_once(searcher: Searcher):
     assert warmed == 7 and embedder.passages_embedded - before == 7
     drafter.ask("opiskelija palkka", k=4)
     assert embedder.passages_embedded - before == 7
+
+
+class _CountingEmbedder(HashingEmbedder):
+    def __init__(self) -> None:
+        super().__init__(dim=256, model_id="test/hashing-256")
+        self.query_calls = 0
+
+    def embed_queries(self, texts):
+        self.query_calls += 1
+        return super().embed_queries(texts)
+
+
+def test_a_question_is_embedded_once_and_the_shared_searcher_is_untouched(tmp_path: Path):
+    embedder = _CountingEmbedder()
+    build_index(CHUNKS, embedder, tmp_path / "idx")
+    searcher = Searcher.open(tmp_path / "idx", embedder)
+    answer = AnswerDrafter(searcher, min_score=0.1).ask("saako opiskelija palkkaa koulutussopimuksen aikana", k=3)
+    assert embedder.query_calls == 1 and searcher.embedder is embedder
+    assert [h.chunk.id for h in answer.nearest] == [h.chunk.id for h in searcher.search(answer.question, 3).hits]
