@@ -152,3 +152,9 @@ def test_a_question_is_embedded_once_and_the_shared_searcher_is_untouched(tmp_pa
     answer = AnswerDrafter(searcher, min_score=0.1).ask("saako opiskelija palkkaa koulutussopimuksen aikana", k=3)
     assert embedder.query_calls == 1 and searcher.embedder is embedder
     assert [h.chunk.id for h in answer.nearest] == [h.chunk.id for h in searcher.search(answer.question, 3).hits]
+
+
+def test_no_passage_left_by_the_filters_means_no_draft(searcher: Searcher):
+    answer = AnswerDrafter(searcher, min_score=0.0).ask("palkka", k=3, filters=Filters(statute="9/9999"))
+    assert not answer.answered and answer.nearest == [] and answer.sentences == []
+    assert answer.text == NO_SOURCE_FI and answer.best_sentence_score == 0.0
