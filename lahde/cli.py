@@ -184,7 +184,11 @@ def serve(host: str | None, port: int | None, index: Path | None) -> None:
     from search_api.app import create_app
 
     settings = _settings(index)
-    uvicorn.run(create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info")
+    # lahde.access replaces uvicorn's access log, which would print query strings (student details).
+    logging.getLogger("lahde.access").setLevel(logging.INFO)
+    uvicorn.run(
+        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info", access_log=False
+    )
 
 
 @main.group()

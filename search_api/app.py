@@ -16,7 +16,9 @@ from index.store import Filters, Hit
 from lahde.settings import Settings, get_settings
 
 from .admin import index_watch, install_admin
+from .adapters import amendments_out, highlights_out
 from .errors import ApiError, NotReadyError, install_error_handlers
+from .extensions import install_extensions
 from .schemas import CitationOut, Health, HitOut, Problem, SearchResponse
 from .web import install_web
 
@@ -41,13 +43,15 @@ def clean_query(q: str, settings: Settings) -> str:
     return query
 
 
-def _hit_out(hit: Hit) -> HitOut:
+def _hit_out(hit: Hit, query: str | None = None) -> HitOut:
     return HitOut(
         id=hit.chunk.id,
         rank=hit.rank,
         score=round(hit.score, 6),
         citation=CitationOut(**hit.chunk.citation.to_dict()),
         text=hit.chunk.text,
+        highlights=highlights_out(hit.chunk.text, query) if query else [],
+        amendments=amendments_out(hit.chunk.citation),
     )
 
 
@@ -77,6 +81,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             except Exception as exc:  # noqa: BLE001 - reported by /api endpoints as 503
                 logger.error("cannot load index: %s", exc)
                 app.state.load_error = str(exc)
+        if app.state.searcher is not None:
+            from .routes_more import on_index_loaded
+
+            on_index_loaded(app)
         async with index_watch(app, current):
             yield
         app.state.searcher = None
@@ -91,6 +99,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         app.dependency_overrides[get_settings] = lambda: settings
     install_error_handlers(app)
     install_admin(app)
+    install_extensions(app, settings)
 
     @app.get("/healthz", response_model=Health)
     def healthz() -> Health:
@@ -124,7 +133,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         else:
             logger.info("search k=%d hits=%d took=%.1fms", k, len(result.hits), result.took_ms)
         return SearchResponse(
-            query=query, k=k, offset=offset, took_ms=result.took_ms, hits=[_hit_out(h) for h in result.hits]
+            query=query, k=k, offset=offset, took_ms=result.took_ms, hits=[_hit_out(h, query) for h in result.hits]
         )
 
     return app

@@ -25,6 +25,24 @@ class CitationOut(BaseModel):
     section_key: str | None = None
 
 
+class HighlightOut(BaseModel):
+    """A stretch of the hit's text that matched the query: ``text[start:end]``."""
+
+    start: int
+    end: int
+    term: str = Field(description="The query word it matched.")
+
+
+class AmendmentOut(BaseModel):
+    """A change an amending act made to the section."""
+
+    act: str = Field(description="The amending act, e.g. '1218/2020'.")
+    date: str | None = Field(None, description="Entry into force (ISO date) when known.")
+    change: str = Field(description="amend | repeal | add")
+    part: str | None = Field(None, description="The changed part, e.g. '3 momentti'; null for the whole section.")
+    note: str = Field(description="Human note, e.g. 'muutettu: 1218/2020 (voimaan 1.8.2021)'.")
+
+
 class HitOut(BaseModel):
     """One search hit."""
 
@@ -33,6 +51,8 @@ class HitOut(BaseModel):
     score: float
     citation: CitationOut
     text: str
+    highlights: list[HighlightOut] = Field([], description="Offsets in text of the words that matched the query.")
+    amendments: list[AmendmentOut] = Field([], description="Amendment notes when the section has been amended.")
 
 
 class SearchResponse(BaseModel):

@@ -54,8 +54,10 @@ def test_search_returns_hits_with_citations(client: TestClient):
     assert [h["id"] for h in body["hits"]] == ["a", "e"]
     assert body["k"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0
     first = body["hits"][0]
-    assert set(first) == {"id", "rank", "score", "citation", "text"}
+    assert set(first) == {"id", "rank", "score", "citation", "text", "highlights", "amendments"}
     assert first["citation"]["label"] == "a" and first["citation"]["statute"] == "531/2017"
+    assert [(h["start"], h["end"], h["term"]) for h in first["highlights"]] == [(0, 15, "koulutussopimus")]
+    assert first["amendments"] == []
 
 
 def test_search_filters_and_paging(client: TestClient):

@@ -1,0 +1,197 @@
+"""Whole sections, documents and amendment notes assembled from an index's chunks.
+
+This is the one adapter between the chunk data (which other parts of the project extend:
+momentti-level chunks, amendment links, guide pages) and what the API shows. Fields that a
+given index does not have yet are read with ``getattr`` and come back empty.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import weakref
+from collections.abc import Sequence
+from dataclasses import dataclass
+
+from ingest.models import Chunk, Citation
+
+from .store import VectorIndex
+
+_MOM_SUFFIX_RE = re.compile(r"\s+\d+(?:[–-]\d+)?\s+mom\.$")
+
+
+@dataclass(frozen=True)
+class AmendmentNote:
+    """One change an amending act made to a section."""
+
+    act: str
+    date: str | None
+    change: str
+    part: str | None
+    note: str
+
+
+def amendment_notes(citation: Citation) -> list[AmendmentNote]:
+    """Amendment notes of a citation; empty for indexes built before amendments were linked."""
+    notes: list[AmendmentNote] = []
+    for a in getattr(citation, "amendments", ()) or ():
+        act = str(getattr(a, "act", "") or "")
+        if not act:
+            continue
+        date, change, part = getattr(a, "date", None), str(getattr(a, "change", "amend")), getattr(a, "part", None)
+        label = getattr(a, "label", None)
+        note = label(citation.lang) if callable(label) else f"{change}: {act}" + (f" ({date})" if date else "")
+        notes.append(AmendmentNote(act=act, date=date, change=change, part=part, note=note))
+    return notes
+
+
+def subsections(citation: Citation) -> tuple[int, ...]:
+    """Momentit a chunk holds; () means the whole section."""
+    return tuple(getattr(citation, "subsections", ()) or ())
+
+
+def section_group(chunk: Chunk) -> tuple[str, str]:
+    """(lang, key) shared by every chunk of the same section (or guide page/heading)."""
+    c = chunk.citation
+    if c.section_key:
+        return c.lang, c.section_key
+    if c.section is not None:
+        return c.lang, f"{c.doc_id}:{c.chapter or ''}:{c.section}"
+    return c.lang, f"{c.doc_id}:{chunk.id}"
+
+
+def whole_section_label(chunks: Sequence[Chunk]) -> str:
+    """Citation string for the whole section: the chunk label without a momentti span."""
+    if len(chunks) == 1 and not subsections(chunks[0].citation):
+        return chunks[0].citation.label
+    return _MOM_SUFFIX_RE.sub("", chunks[0].citation.label)
+
+
+@dataclass(frozen=True)
+class SectionView:
+    """A whole section (all momentit) with its place in the document and its other-language versions."""
+
+    chunk_id: str
+    lang: str
+    key: str
+    label: str
+    chunks: list[Chunk]
+    previous_id: str | None
+    next_id: str | None
+    amendments: list[AmendmentNote]
+    other_languages: list[Chunk]  # first chunk of the same section in each other language
+
+    @property
+    def text(self) -> str:
+        """The section's text, momentit in order."""
+        return "\n\n".join(c.text for c in self.chunks)
+
+
+@dataclass(frozen=True)
+class DocumentView:
+    """A source document as the index knows it: metadata and counts."""
+
+    id: str
+    title: str
+    kind: str
+    lang: str
+    statute: str | None
+    url: str | None
+    chunk_count: int
+    section_count: int
+    first_chunk_id: str
+    other_languages: list[str]  # ids of the same document in other languages
+
+
+class CorpusView:
+    """Sections and documents of one loaded index, computed once from its chunks."""
+
+    def __init__(self, chunks: Sequence[Chunk]) -> None:
+        self._chunks = list(chunks)
+        self._position = {c.id: i for i, c in enumerate(self._chunks)}
+        groups: dict[tuple[str, str], list[Chunk]] = {}
+        order: dict[str, list[tuple[str, str]]] = {}  # doc_id → section groups in document order
+        for chunk in self._chunks:
+            group = section_group(chunk)
+            if group not in groups:
+                groups[group] = []
+                order.setdefault(chunk.citation.doc_id, []).append(group)
+            groups[group].append(chunk)
+        for members in groups.values():
+            # Momentti-level chunks: whole-section chunks first, then by first momentti.
+            members.sort(key=lambda c: (subsections(c.citation)[:1] or (0,), self._position[c.id]))
+        self._groups = groups
+        self._by_key: dict[str, list[tuple[str, str]]] = {}
+        for group in groups:
+            self._by_key.setdefault(group[1], []).append(group)
+        self._doc_order = order
+        self._documents = self._make_documents()
+
+    def _make_documents(self) -> dict[str, DocumentView]:
+        docs: dict[str, DocumentView] = {}
+        by_statute: dict[str, list[str]] = {}
+        for doc_id, sections in self._doc_order.items():
+            members = [c for g in sections for c in self._groups[g]]
+            c = members[0].citation
+            if c.statute:
+                by_statute.setdefault(c.statute, []).append(doc_id)
+            docs[doc_id] = DocumentView(
+                id=doc_id, title=c.doc_title, kind=c.kind, lang=c.lang, statute=c.statute, url=c.url,
+                chunk_count=len(members), section_count=len(sections), first_chunk_id=members[0].id, other_languages=[],
+            )
+        for doc_id, doc in docs.items():
+            if doc.statute:
+                others = [d for d in by_statute[doc.statute] if d != doc_id]
+                docs[doc_id] = DocumentView(**{**doc.__dict__, "other_languages": others})
+        return docs
+
+    def documents(self) -> list[DocumentView]:
+        """Every document, in index order."""
+        return list(self._documents.values())
+
+    def document(self, doc_id: str) -> DocumentView | None:
+        """One document by id."""
+        return self._documents.get(doc_id)
+
+    def section_ids(self, doc_id: str) -> list[str]:
+        """The first chunk id of each section of a document, in document order."""
+        return [self._groups[g][0].id for g in self._doc_order.get(doc_id, [])]
+
+    def section(self, chunk_id: str) -> SectionView | None:
+        """The whole section that holds a chunk, or None for an unknown id."""
+        i = self._position.get(chunk_id)
+        if i is None:
+            return None
+        chunk = self._chunks[i]
+        group = section_group(chunk)
+        members = self._groups[group]
+        doc_sections = self._doc_order[chunk.citation.doc_id]
+        at = doc_sections.index(group)
+        prev_id = self._groups[doc_sections[at - 1]][0].id if at > 0 else None
+        next_id = self._groups[doc_sections[at + 1]][0].id if at + 1 < len(doc_sections) else None
+        notes: dict[tuple[str, str, str | None], AmendmentNote] = {}
+        for member in members:
+            for note in amendment_notes(member.citation):
+                notes.setdefault((note.act, note.change, note.part), note)
+        lang, key = group
+        # Only a language-independent section_key links languages; fallback keys hold a doc id.
+        linked = self._by_key.get(key, []) if chunk.citation.section_key else []
+        others = [self._groups[g][0] for g in linked if g[0] != lang]
+        return SectionView(
+            chunk_id=chunk_id, lang=lang, key=key, label=whole_section_label(members), chunks=members,
+            previous_id=prev_id, next_id=next_id, amendments=list(notes.values()),
+            other_languages=sorted(others, key=lambda c: c.citation.lang),
+        )
+
+
+_VIEWS: "weakref.WeakKeyDictionary[VectorIndex, CorpusView]" = weakref.WeakKeyDictionary()
+_VIEWS_LOCK = threading.Lock()
+
+
+def corpus_view(index: VectorIndex) -> CorpusView:
+    """The (cached) view of a loaded index; a swapped-in index gets its own view."""
+    with _VIEWS_LOCK:
+        view = _VIEWS.get(index)
+        if view is None:
+            view = _VIEWS[index] = CorpusView(index.chunks)
+        return view

@@ -1,0 +1,122 @@
+"""Conversions from index objects (hits, sections, documents, answers) to the API's response models."""
+
+from __future__ import annotations
+
+from index.answer import Answer
+from index.highlight import highlight_spans
+from index.sections import AmendmentNote, DocumentView, SectionView, amendment_notes, subsections
+from ingest.models import Chunk, Citation
+
+from .schemas import AmendmentOut, CitationOut, HighlightOut, HitOut
+from .schemas_more import (
+    AnswerSentenceOut,
+    AskResponse,
+    DocumentOut,
+    LanguageVersionOut,
+    SectionOut,
+    SectionPartOut,
+    SourceOut,
+)
+
+
+def citation_out(citation: Citation) -> CitationOut:
+    """The citation as the API shows it; fields newer indexes add are ignored by older models."""
+    known = CitationOut.model_fields
+    return CitationOut(**{k: v for k, v in citation.to_dict().items() if k in known})
+
+
+def highlights_out(text: str, query: str) -> list[HighlightOut]:
+    """Offsets of the query's words in a text."""
+    return [HighlightOut(start=s.start, end=s.end, term=s.term) for s in highlight_spans(text, query)]
+
+
+def _amendment(note: AmendmentNote) -> AmendmentOut:
+    return AmendmentOut(act=note.act, date=note.date, change=note.change, part=note.part, note=note.note)
+
+
+def amendments_out(citation: Citation) -> list[AmendmentOut]:
+    """Amendment notes of a citation (empty when the index has none)."""
+    return [_amendment(n) for n in amendment_notes(citation)]
+
+
+def _hit(chunk: Chunk, score: float, rank: int, query: str | None) -> HitOut:
+    return HitOut(
+        id=chunk.id,
+        rank=rank,
+        score=round(score, 6),
+        citation=citation_out(chunk.citation),
+        text=chunk.text,
+        highlights=highlights_out(chunk.text, query) if query else [],
+        amendments=amendments_out(chunk.citation),
+    )
+
+
+def answer_out(answer: Answer) -> AskResponse:
+    """An answer draft (or abstention) as the API returns it."""
+    sources = [
+        SourceOut(
+            n=n,
+            id=h.chunk.id,
+            score=round(h.score, 6),
+            citation=citation_out(h.chunk.citation),
+            text=h.chunk.text,
+            amendments=amendments_out(h.chunk.citation),
+        )
+        for n, h in enumerate(answer.sources, start=1)
+    ]
+    return AskResponse(
+        question=answer.question,
+        answered=answer.answered,
+        message=answer.message,
+        answer=answer.text,
+        sentences=[
+            AnswerSentenceOut(text=s.text, source=s.source, chunk_id=s.chunk_id, start=s.start, end=s.end, score=s.score)
+            for s in answer.sentences
+        ],
+        sources=sources,
+        nearest=[] if answer.answered else [_hit(h.chunk, h.score, h.rank, answer.question) for h in answer.nearest],
+        top_score=answer.top_score,
+        best_sentence_score=answer.best_sentence_score,
+        threshold=answer.threshold,
+        signal=answer.signal,
+        took_ms=answer.took_ms,
+    )
+
+
+def _version(chunk: Chunk) -> LanguageVersionOut:
+    return LanguageVersionOut(lang=chunk.citation.lang, id=chunk.id, label=chunk.citation.label)
+
+
+def section_out(view: SectionView) -> SectionOut:
+    """A whole section with its neighbours, amendments and other-language versions."""
+    first = view.chunks[0]
+    return SectionOut(
+        id=view.chunk_id,
+        key=view.key,
+        lang=view.lang,
+        label=view.label,
+        citation=citation_out(first.citation),
+        text=view.text,
+        parts=[SectionPartOut(id=c.id, subsections=list(subsections(c.citation)), text=c.text) for c in view.chunks],
+        previous_id=view.previous_id,
+        next_id=view.next_id,
+        amendments=[_amendment(n) for n in view.amendments],
+        other_languages=[_version(c) for c in view.other_languages],
+    )
+
+
+def document_out(doc: DocumentView, section_ids: list[str] | None = None) -> DocumentOut:
+    """A source document's metadata (and, for one document, its sections' ids)."""
+    return DocumentOut(
+        id=doc.id,
+        title=doc.title,
+        kind=doc.kind,
+        lang=doc.lang,
+        statute=doc.statute,
+        url=doc.url,
+        chunk_count=doc.chunk_count,
+        section_count=doc.section_count,
+        first_chunk_id=doc.first_chunk_id,
+        other_languages=doc.other_languages,
+        section_ids=section_ids,
+    )

@@ -1,0 +1,75 @@
+"""The OpenAPI document says what the server really does: the problem+json errors and the configured limits."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import FastAPI
+from fastapi.openapi.utils import get_openapi
+
+from lahde.settings import Settings
+
+from .errors import PROBLEM_TYPE
+from .schemas import Problem
+
+#: A text must hold at least one character that is neither space nor a control character,
+#: because the server strips those before checking that the text is not empty.
+NOT_BLANK = r"[^\s\x00-\x1f\x7f]"
+_PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
+
+
+def _limits(settings: Settings) -> dict[tuple[str, str, str], dict[str, Any]]:
+    """(path, method, parameter) → JSON-schema keywords the server enforces at run time."""
+    text = {"maxLength": settings.max_query_chars, "pattern": NOT_BLANK}
+    return {
+        ("/api/search", "get", "q"): text,
+        ("/api/search", "get", "k"): {"maximum": settings.max_k},
+        ("/api/search", "get", "offset"): {"maximum": settings.max_offset},
+    }
+
+
+def _narrow(schema: dict[str, Any], extra: dict[str, Any]) -> None:
+    # Optional parameters are anyOf [type, null]: the limit belongs on the non-null branch.
+    for branch in schema.get("anyOf", []):
+        if branch.get("type") not in (None, "null"):
+            branch.update(extra)
+            return
+    schema.update(extra)
+
+
+def document_limits_and_problems(app: FastAPI, settings: Settings) -> None:
+    """Make app.openapi() describe the run-time limits and the one error shape of every endpoint."""
+
+    def openapi() -> dict[str, Any]:
+        if app.openapi_schema:
+            return app.openapi_schema
+        doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
+        schemas = doc.setdefault("components", {}).setdefault("schemas", {})
+        schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        for name in ("HTTPValidationError", "ValidationError"):
+            schemas.pop(name, None)
+        limits = _limits(settings)
+        for path, methods in doc.get("paths", {}).items():
+            for method, op in methods.items():
+                for param in op.get("parameters", []):
+                    extra = limits.get((path, method, param["name"]))
+                    if extra:
+                        _narrow(param["schema"], extra)
+                has_input = bool(op.get("parameters") or op.get("requestBody"))
+                responses = op.setdefault("responses", {})
+                if has_input:
+                    responses.setdefault("422", {"description": "Invalid request"})
+                if op.get("requestBody"):
+                    responses.setdefault("400", {"description": "Unreadable body (not UTF-8 JSON)"})
+                for status, response in responses.items():
+                    if status.startswith(("4", "5")):
+                        response["content"] = {PROBLEM_TYPE: {"schema": _PROBLEM_REF}}
+        ask = schemas.get("AskRequest", {}).get("properties", {})
+        if "question" in ask:
+            ask["question"].update({"maxLength": settings.max_query_chars, "pattern": NOT_BLANK})
+        if "k" in ask:
+            _narrow(ask["k"], {"maximum": settings.ask_max_k})
+        app.openapi_schema = doc
+        return doc
+
+    app.openapi = openapi  # type: ignore[method-assign]
