@@ -70,6 +70,7 @@ class Settings(BaseSettings):
     )
     reload_interval: float = Field(
         2.0, ge=0, description="Seconds between the server's checks for a new index generation (0 = only on SIGHUP/admin call)."
+    )
     cors_origins: list[str] = Field(
         [], description='Origins allowed to call the API from a browser, e.g. ["http://localhost:5173"] (JSON list).'
     )

@@ -28,6 +28,7 @@ from index.search import Searcher
 from lahde.settings import Settings, get_settings
 
 from .errors import ApiError
+from .schemas import Problem
 
 logger = logging.getLogger(__name__)
 
@@ -188,8 +189,13 @@ def install_admin(app: FastAPI) -> None:
     """Add the admin endpoints (all guarded by the admin token)."""
     app.state.reindex_job = ReindexJob()
     guard = [Depends(require_admin)]
+    # Documented so that clients (and the schema fuzzer) know every answer these endpoints give.
+    denied = {401: {"model": Problem}, 403: {"model": Problem}}
 
-    @app.post("/api/admin/reindex", status_code=202, dependencies=guard, tags=["admin"])
+    @app.post(
+        "/api/admin/reindex", status_code=202, dependencies=guard, tags=["admin"],
+        responses={**denied, 409: {"model": Problem}},
+    )
     def admin_reindex(
         request: Request,
         settings: Annotated[Settings, Depends(get_settings)],
@@ -199,12 +205,12 @@ def install_admin(app: FastAPI) -> None:
         start_reindex(request.app, settings, full=full)
         return _status(request.app)
 
-    @app.get("/api/admin/reindex", dependencies=guard, tags=["admin"])
+    @app.get("/api/admin/reindex", dependencies=guard, tags=["admin"], responses=denied)
     def admin_status(request: Request) -> dict[str, Any]:
         """Re-index state, progress and last result, and the generation being served."""
         return _status(request.app)
 
-    @app.post("/api/admin/reload", dependencies=guard, tags=["admin"])
+    @app.post("/api/admin/reload", dependencies=guard, tags=["admin"], responses=denied)
     async def admin_reload(request: Request) -> dict[str, Any]:
         """Load the current generation now if it is not the one being served."""
         reloaded = await run_in_threadpool(request.app.state.index_reloader.check)
