@@ -118,7 +118,9 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # noqa: BLE001 - any load failure is a configuration error
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.model_id = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the getter (the old name warns); support both
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
