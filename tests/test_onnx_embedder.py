@@ -117,6 +117,9 @@ def test_order_restored_and_model_ids(onnx_emb: OnnxE5Embedder, cache_dir: Path)
     assert int8.model_id == E5_SMALL_Q4_INT8 != E5_SMALL_Q4
     cos = (int8.embed_passages(items) * together).sum(axis=1)
     assert cos.min() > 0.98
+    q4 = OnnxE5Embedder(variant="q4", cache_dir=cache_dir)
+    assert q4.model_id == E5_SMALL_Q4
+    assert (q4.embed_passages(items) * together).sum(axis=1).min() >= 0.999
 
 
 def test_cache_is_reused_and_atomic(onnx_emb: OnnxE5Embedder, cache_dir: Path) -> None:
