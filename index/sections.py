@@ -31,8 +31,9 @@ class AmendmentNote:
     note: str
 
 
-def amendment_notes(citation: Citation) -> list[AmendmentNote]:
-    """Amendment notes of a citation; empty for indexes built before amendments were linked."""
+def amendment_notes(citation: Citation, lang: str | None = None) -> list[AmendmentNote]:
+    """Amendment notes of a citation (worded in ``lang``, default the citation's); empty before links existed."""
+    lang = lang or citation.lang
     notes: list[AmendmentNote] = []
     for a in getattr(citation, "amendments", ()) or ():
         act = str(getattr(a, "act", "") or "")
@@ -40,7 +41,7 @@ def amendment_notes(citation: Citation) -> list[AmendmentNote]:
             continue
         date, change, part = getattr(a, "date", None), str(getattr(a, "change", "amend")), getattr(a, "part", None)
         label = getattr(a, "label", None)
-        note = label(citation.lang) if callable(label) else f"{change}: {act}" + (f" ({date})" if date else "")
+        note = label(lang) if callable(label) else f"{change}: {act}" + (f" ({date})" if date else "")
         notes.append(AmendmentNote(act=act, date=date, change=change, part=part, note=note))
     return notes
 

@@ -31,6 +31,13 @@ class BuildResult:
     reindex: ReindexResult | None = None
 
 
+def embedding_cache_path(settings: Settings, index_dir: Path | None = None) -> Path:
+    """The embedding cache: the configured path, else embeddings.sqlite in the index directory."""
+    if settings.cache_path is not None:
+        return settings.cache_path
+    return IndexRoot(index_dir or settings.index_dir).cache_path
+
+
 def make_embedder(settings: Settings) -> Embedder:
     """Create the embedder the settings name."""
     return create_embedder(
@@ -119,8 +126,7 @@ def reindex(
     try:
         report = report if report is not None else ingest(settings)
         embedder = embedder or make_embedder(settings)
-        cache_path = settings.cache_path if settings.cache_path is not None else IndexRoot(target).cache_path
-        cache = EmbeddingCache(cache_path)
+        cache = EmbeddingCache(embedding_cache_path(settings, target))
         try:
             options = ReindexOptions(
                 full=full,

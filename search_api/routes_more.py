@@ -43,7 +43,9 @@ def index_generation(searcher: Searcher) -> str | None:
 
 def _open_cache(settings: Settings) -> EmbeddingCache | None:
     try:
-        return EmbeddingCache(settings.cache_path)
+        from lahde.service import embedding_cache_path
+
+        return EmbeddingCache(embedding_cache_path(settings))
     except Exception as exc:  # noqa: BLE001 - the cache only saves time; drafting works without it
         logger.warning("sentence vectors will not be cached on disk: %s", exc)
         return None

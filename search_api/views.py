@@ -6,61 +6,30 @@ API's own functions (section assembly, highlights, ``index/answer.py``) without 
 
 from __future__ import annotations
 
-import importlib
 import logging
 import re
-import threading
 import weakref
 from dataclasses import dataclass, field
-from typing import Any
 
+from index import highlight, sections
+from index.search import Searcher
 from index.store import Filters, Hit, VectorIndex
 from ingest.models import Chunk
+from lahde.settings import Settings
 
 logger = logging.getLogger(__name__)
 
-_WORD_RE = re.compile(r"\w+", re.UNICODE)
-# Question and function words that would light up every passage; they carry no topic.
-_STOPWORDS = frozenset(
-    """
-    mikä mitä mitkä mikä miten miksi milloin missä mihin mistä kuka ketkä kenen kenelle kuinka onko voiko
-    saako pitääkö täytyykö kun jos että ja tai sekä on ovat ole ei eikä se ne hän tämä tuo joka jotka
-    voi saa pitää täytyy myös vain kanssa mukaan
-    vad vem hur när var varför vilken vilka vilket kan får ska måste och eller att som det den är inte
-    med för till från på av om har
-    """.split()
-)
-_MIN_STEM = 4
-_MOM_RE = re.compile(r" \d+(?:[–-]\d+)? mom\.$")
-
-
-def query_stems(query: str) -> list[str]:
-    """Lower-case prefixes of the query's content words, tolerant of Finnish and Swedish endings."""
-    stems: list[str] = []
-    for word in _WORD_RE.findall(query.lower()):
-        if len(word) < 3 or word in _STOPWORDS or word.isdigit() and len(word) < 2:
-            continue
-        # Cut inflectional endings: keep about 3/4 of a long word, never less than the word's first 4 letters.
-        stem = word if len(word) <= _MIN_STEM else word[: max(_MIN_STEM, min(len(word) - 2, (len(word) * 3 + 3) // 4))]
-        if stem not in stems:
-            stems.append(stem)
-    return stems
-
-
 def highlight_spans(text: str, query: str) -> list[tuple[str, bool]]:
-    """Split text into (segment, matched) pieces; matched words start with a query word's stem."""
-    stems = query_stems(query)
-    if not stems or not text:
-        return [(text, False)] if text else []
+    """Split text into (segment, matched) pieces, marking what index.highlight matches."""
+    if not text:
+        return []
     pieces: list[tuple[str, bool]] = []
     last = 0
-    for match in _WORD_RE.finditer(text):
-        word = match.group().lower()
-        if any(word.startswith(s) for s in stems):
-            if match.start() > last:
-                pieces.append((text[last : match.start()], False))
-            pieces.append((match.group(), True))
-            last = match.end()
+    for span in highlight.highlight_spans(text, query):
+        if span.start > last:
+            pieces.append((text[last : span.start], False))
+        pieces.append((text[span.start : span.end], True))
+        last = span.end
     if last < len(text):
         pieces.append((text[last:], False))
     return pieces
@@ -72,79 +41,41 @@ def highlight_paragraphs(text: str, query: str) -> list[list[tuple[str, bool]]]:
 
 
 def amendment_notes(chunk: Chunk, lang: str = "fi") -> list[str]:
-    """Human notes such as 'muutettu: 1218/2020 (voimaan 1.8.2021)' for an amended section."""
-    notes: list[str] = []
-    for amendment in getattr(chunk.citation, "amendments", ()) or ():
-        label = getattr(amendment, "label", None)
-        if callable(label):
-            notes.append(str(label(lang)))
-        elif isinstance(amendment, dict):
-            words = {"fi": "muutettu", "sv": "ändrad"}.get(lang, "muutettu")
-            notes.append(f"{words}: {amendment.get('act', '?')}")
-        else:
-            notes.append(str(amendment))
-    return notes
+    """Human notes such as 'muutettu: 1218/2020 (voimaan 1.8.2021)', worded in the UI language."""
+    return [note.note for note in sections.amendment_notes(chunk.citation, lang)]
 
 
 @dataclass
 class SectionView:
-    """A whole section (§) with its place in the statute, neighbours and counterpart."""
+    """A whole section (§) as the page shows it: chunks, neighbours and counterpart as chunks."""
 
     chunk: Chunk  # the first chunk of the section; its citation describes the section
     text: str
+    label: str  # the whole section's citation, without a momentti span
     chunk_ids: list[str]
     prev: Chunk | None = None
     next: Chunk | None = None
     counterpart: Chunk | None = None
     amendments: list[str] = field(default_factory=list)
 
-    @property
-    def label(self) -> str:
-        """The whole section's citation: a chunk's momentti range ('44 § 1–2 mom.') is dropped."""
-        return _MOM_RE.sub("", self.chunk.citation.label)
-
-
-def _section_of(chunk: Chunk) -> tuple[str, str, str]:
-    c = chunk.citation
-    return (c.doc_id, c.lang, c.section_key or chunk.id)
-
 
 def section_view(index: VectorIndex, chunk_id: str, lang: str = "fi") -> SectionView | None:
-    """Assemble the section holding chunk_id: its chunks in index order, previous/next section, counterpart."""
-    chunk = index.get(chunk_id)
-    if chunk is None:
+    """The section holding chunk_id, assembled by index.sections (the same view /api/sections uses)."""
+    view = sections.corpus_view(index).section(chunk_id)
+    if view is None:
         return None
-    key = _section_of(chunk)
-    # Sections in document order: the index keeps chunks in the order ingestion produced them.
-    order: list[tuple[str, str, str]] = []
-    members: dict[tuple[str, str, str], list[Chunk]] = {}
-    for other in index.chunks:
-        if other.citation.doc_id != chunk.citation.doc_id or other.citation.lang != chunk.citation.lang:
-            continue
-        okey = _section_of(other)
-        if okey not in members:
-            members[okey] = []
-            order.append(okey)
-        members[okey].append(other)
-    own = members[key]
-    pos = order.index(key)
-    prev = members[order[pos - 1]][0] if pos > 0 else None
-    nxt = members[order[pos + 1]][0] if pos + 1 < len(order) else None
-    counterpart = None
-    if chunk.citation.section_key:
-        for other in index.chunks:
-            c = other.citation
-            if c.section_key == chunk.citation.section_key and c.lang != chunk.citation.lang:
-                counterpart = other
-                break
+    notes: dict[str, None] = {}
+    for member in view.chunks:
+        notes.update(dict.fromkeys(amendment_notes(member, lang)))
     return SectionView(
-        chunk=own[0],
-        text="\n\n".join(c.text for c in own),
-        chunk_ids=[c.id for c in own],
-        prev=prev,
-        next=nxt,
-        counterpart=counterpart,
-        amendments=amendment_notes(own[0], lang),
+        chunk=view.chunks[0],
+        text=view.text,
+        label=view.label,
+        chunk_ids=[c.id for c in view.chunks],
+        prev=index.get(view.previous_id) if view.previous_id else None,
+        next=index.get(view.next_id) if view.next_id else None,
+        counterpart=view.other_languages[0] if view.other_languages else None,
+        amendments=list(notes),
     )
 
 
@@ -218,64 +149,14 @@ class AskDraft:
     message: str
 
 
-class AskUnavailable(Exception):
-    """The answer module (index/answer.py) is not installed in this build."""
+def ask_draft(searcher: Searcher, query: str, filters: Filters | None, settings: Settings) -> AskDraft:
+    """Draft an answer with the same drafter (and sentence-vector cache) that /api/ask uses."""
+    from .routes_more import get_drafter
 
-
-ANSWER_MODULE = "index.answer"
-_ANSWER_FUNCTIONS = ("ask", "answer", "draft_answer")
-_DRAFTERS: "weakref.WeakKeyDictionary[Any, Any]" = weakref.WeakKeyDictionary()
-_DRAFTERS_LOCK = threading.Lock()
-
-
-def _get(obj: Any, name: str, default: Any = None) -> Any:
-    return obj.get(name, default) if isinstance(obj, dict) else getattr(obj, name, default)
-
-
-def _drafter(module: Any, searcher: Any, settings: Any) -> Any:
-    """One AnswerDrafter per searcher (it caches sentence vectors), made with the ask_* settings."""
-    with _DRAFTERS_LOCK:
-        drafter = _DRAFTERS.get(searcher)
-        if drafter is None:
-            options = {
-                name: getattr(settings, f"ask_{name}")
-                for name in ("min_score", "signal", "max_sentences")
-                if hasattr(settings, f"ask_{name}")
-            }
-            drafter = _DRAFTERS[searcher] = module.AnswerDrafter(searcher, **options)
-        return drafter
-
-
-def ask_draft(searcher: Any, query: str, filters: Filters | None = None, settings: Any = None) -> AskDraft:
-    """Draft an answer with index/answer.py; raise AskUnavailable when that module is missing.
-
-    Accepts the module's ``AnswerDrafter`` class (``.ask(question, k, filters)`` returning an
-    ``Answer`` with ``answered``/``sentences[].source``) or a plain function returning
-    ``{sentences: [{text, source_no}], sources, abstained, message}``.
-    """
-    try:
-        module = importlib.import_module(ANSWER_MODULE)
-    except ModuleNotFoundError as exc:
-        if exc.name != ANSWER_MODULE:
-            raise
-        raise AskUnavailable(f"{ANSWER_MODULE} is not available") from exc
-    if hasattr(module, "AnswerDrafter"):
-        k = getattr(settings, "ask_default_k", 5)
-        raw = _drafter(module, searcher, settings).ask(query, k, filters)
-    else:
-        func = next((getattr(module, n) for n in _ANSWER_FUNCTIONS if callable(getattr(module, n, None))), None)
-        if func is None:
-            raise AskUnavailable(f"{ANSWER_MODULE} has neither AnswerDrafter nor any of {', '.join(_ANSWER_FUNCTIONS)}")
-        raw = func(searcher, query, filters=filters)
-    sentences = [
-        AskSentence(text=str(_get(s, "text", "")), source_no=_get(s, "source_no", _get(s, "source")))
-        for s in _get(raw, "sentences", []) or []
-    ]
-    answered = _get(raw, "answered")
-    abstained = bool(_get(raw, "abstained", False)) if answered is None else not answered
+    answer = get_drafter(settings, searcher).ask(query, settings.ask_default_k, filters)
     return AskDraft(
-        sentences=sentences,
-        sources=list(_get(raw, "sources", []) or []),
-        abstained=abstained,
-        message=str(_get(raw, "message", "") or ""),
+        sentences=[AskSentence(text=s.text, source_no=s.source) for s in answer.sentences],
+        sources=list(answer.sources),
+        abstained=not answer.answered,
+        message=answer.message or "",
     )

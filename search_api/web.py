@@ -120,19 +120,6 @@ def _excerpt(card: dict[str, Any], limit: int = 3) -> dict[str, Any]:
     return {**card, "paragraphs": shown, "truncated": len(shown) < len(paragraphs)}
 
 
-def _as_hit(source: Any, index: Any, rank: int) -> Hit | None:
-    """Accept the answer module's sources as Hit objects or JSON-shaped dicts."""
-    if isinstance(source, Hit):
-        return source
-    chunk = getattr(source, "chunk", None)
-    if chunk is None and isinstance(source, dict) and "id" in source:
-        chunk = index.get(source["id"])
-    if chunk is None:
-        return None
-    score = source.get("score", 0.0) if isinstance(source, dict) else getattr(source, "score", 0.0)
-    return Hit(chunk=chunk, score=float(score or 0.0), rank=rank)
-
-
 def _active_filters(state: dict[str, Any], statutes: list[tuple[str, dict[str, str]]], ui: str) -> list[tuple[str, str]]:
     """The set filters as (name, value) for the no-results message, in the UI language."""
     t = STRINGS[ui]
@@ -207,16 +194,12 @@ async def search_page(request: Request) -> HTMLResponse:
         if mode == "ask":
             try:
                 draft = await run_in_threadpool(views.ask_draft, searcher, raw_q, filters, settings)
-                sources = [_as_hit(s, searcher.index, i + 1) for i, s in enumerate(draft.sources)]
                 context["ask"] = {
                     "sentences": draft.sentences,
                     "abstained": draft.abstained,
                     "message": draft.message,
-                    "sources": [_excerpt(_card(h, raw_q, ui, i + 1)) for i, h in enumerate(sources) if h is not None],
+                    "sources": [_excerpt(_card(h, raw_q, ui, i + 1)) for i, h in enumerate(draft.sources)],
                 }
-            except views.AskUnavailable as exc:
-                logger.info("ask mode unavailable: %s", exc)
-                context["ask_unavailable"] = t["ask_unavailable"]
             except Exception:  # noqa: BLE001 - a failed draft must not hide the search results
                 logger.exception("answer draft failed")
                 context["ask_unavailable"] = t["ask_failed"]
