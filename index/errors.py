@@ -19,3 +19,15 @@ class IncompatibleIndexError(IndexError_):
 
 class CorruptIndexError(IndexError_):
     """The index directory is damaged (missing or inconsistent files)."""
+
+
+class AnalyzerError(IndexError_):
+    """A text analyser (stemmer, lemmatiser, Voikko) is missing or cannot start."""
+
+
+class LexicalIndexError(IndexError_):
+    """The lexical (BM25) part of an index is missing or damaged."""
+
+
+class GlossaryError(IndexError_):
+    """The domain glossary file is unreadable or malformed."""

@@ -21,6 +21,7 @@ from ingest.models import Chunk
 from .cache import EmbeddingCache, embed_with_cache
 from .embedders import Embedder
 from .errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
+from .lexical import write_lexical_index
 
 logger = logging.getLogger(__name__)
 
@@ -135,6 +136,7 @@ def build_index(
         faiss.write_index(index, str(staging / VECTORS))
         lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
         _write_atomic(staging / CHUNKS, lines.encode("utf-8"))
+        write_lexical_index(chunks, staging)
         _write_atomic(staging / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode("utf-8"))
         _swap_in(staging, out_dir)
     except BaseException:

@@ -83,6 +83,27 @@ def search(query: str, k: int, kind: str | None, lang: str | None, statute: str 
     click.echo(f"({result.took_ms:.0f} ms)")
 
 
+@main.command("eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["lexical", "dense", "hybrid"]),
+              help="Modes to compare (default: all three).")
+@click.option("--depth", default=50, show_default=True, help="Chunks retrieved per question before de-duplication.")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
+def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None) -> None:
+    """Score retrieval on a dev set: Recall@5, Recall@10, nDCG@10, MRR@10 per mode."""
+    from index.evaluate import evaluate_searcher
+
+    from .service import open_searcher
+
+    try:
+        searcher = open_searcher(_settings(index))
+        _results, table = evaluate_searcher(searcher, questions, qrels, modes or ("lexical", "dense", "hybrid"), depth)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(table)
+
+
 @main.command()
 @click.option("--host", help="Bind address (default: settings, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: settings, 8000).")
