@@ -17,8 +17,6 @@ import time
 from dataclasses import replace
 from pathlib import Path
 
-import numpy as np
-
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
@@ -29,26 +27,8 @@ from index.lexical import LexicalIndex  # noqa: E402
 from index.search import RetrievalConfig, Searcher  # noqa: E402
 from index.store import VectorIndex  # noqa: E402
 
-
-class MemoEmbedder:
-    """Wraps an embedder so that each query is embedded once across all configurations."""
-
-    def __init__(self, inner: object) -> None:
-        self.inner = inner
-        self.model_id = inner.model_id  # type: ignore[attr-defined]
-        self.backend = inner.backend  # type: ignore[attr-defined]
-        self.dim = inner.dim  # type: ignore[attr-defined]
-        self.memo: dict[str, np.ndarray] = {}
-
-    def embed_passages(self, texts):  # type: ignore[no-untyped-def]
-        return self.inner.embed_passages(texts)  # type: ignore[attr-defined]
-
-    def embed_queries(self, texts):  # type: ignore[no-untyped-def]
-        missing = [t for t in texts if t not in self.memo]
-        if missing:
-            for t, v in zip(missing, self.inner.embed_queries(missing)):  # type: ignore[attr-defined]
-                self.memo[t] = v
-        return np.stack([self.memo[t] for t in texts])
+sys.path.insert(0, str(REPO / "bench"))
+from benchlib import MemoEmbedder  # noqa: E402
 
 
 def run(searcher: Searcher, name: str, mode: str, questions, qrels, depth: int) -> EvalResult:  # type: ignore[no-untyped-def]

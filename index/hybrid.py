@@ -58,11 +58,11 @@ def fuse(
     dense_weight: float = DEFAULT_DENSE_WEIGHT,
     rrf_k: int = DEFAULT_RRF_K,
 ) -> list[tuple[int, float]]:
-    """Fuse a lexical and a dense ranked list with the named method."""
+    """Fuse a lexical and a dense ranked list with the named method (ties go to the dense order)."""
     if method == "rrf":
-        return rrf([lexical, dense], [lexical_weight, dense_weight], k=rrf_k)
+        return rrf([dense, lexical], [dense_weight, lexical_weight], k=rrf_k)
     if method == "weighted":
-        return weighted([lexical, dense], [lexical_weight, dense_weight])
+        return weighted([dense, lexical], [dense_weight, lexical_weight])
     raise ValueError(f"unknown fusion method {method!r} (expected one of {', '.join(FUSIONS)})")
 
 

@@ -64,8 +64,12 @@ def build(index: Path | None) -> None:
 @click.option("--kind", help="Only this source kind (laki, asetus, opas, ohje).")
 @click.option("--lang", help="Only this language (fi, sv).")
 @click.option("--statute", help="Only this statute, e.g. 531/2017.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
+              help="Retrieval: lexical + dense fused, or one of them alone.")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
-def search(query: str, k: int, kind: str | None, lang: str | None, statute: str | None, index: Path | None) -> None:
+def search(
+    query: str, k: int, kind: str | None, lang: str | None, statute: str | None, mode: str, index: Path | None
+) -> None:
     """Search the index and print the best-matching passages with their citations."""
     from .service import open_searcher
 
@@ -73,7 +77,7 @@ def search(query: str, k: int, kind: str | None, lang: str | None, statute: str 
         searcher = open_searcher(_settings(index))
     except IndexError_ as exc:
         raise click.ClickException(str(exc)) from exc
-    result = searcher.search(query, k=k, filters=Filters(kind=kind, lang=lang, statute=statute))
+    result = searcher.search(query, k=k, filters=Filters(kind=kind, lang=lang, statute=statute), mode=mode)
     if not result.hits:
         click.echo("No results.")
     for hit in result.hits:
