@@ -220,6 +220,30 @@ def create_analyzer(name: str) -> Analyzer:
     raise AnalyzerError(f"unknown analyser {name!r} (expected one of {', '.join(ANALYZERS)})")
 
 
+# Frequent words of one language that are rare or absent in the other (for guessing a query's language).
+_MARKERS: dict[str, frozenset[str]] = {
+    "fi": frozenset(
+        "ja on ei että jos kun kuin mutta myös voiko saako pitääkö onko kuka mikä mitä miten milloin "
+        "kenen mihin missä mistä paljonko montako kuinka hänen hän se sen sitä opiskelija opiskelijan".split()
+    ),
+    "sv": frozenset(
+        "och är inte att om när men också som för på av till med från har kan får ska vad vem hur "
+        "varför vilka när en ett den det de man hen han hon studerande".split()
+    ),
+}
+
+
+def guess_lang(text: str) -> str | None:
+    """Finnish or Swedish by marker words (å counts for Swedish); None when it cannot tell."""
+    words = tokenize(text)
+    votes = {lang: sum(w in markers for w in words) for lang, markers in _MARKERS.items()}
+    if "å" in text.lower():
+        votes["sv"] += 1
+    if votes["fi"] == votes["sv"]:
+        return None
+    return "fi" if votes["fi"] > votes["sv"] else "sv"
+
+
 def analyze_query(analyzer: Analyzer, text: str, lang: str | None = None) -> list[str]:
     """Terms of a query: in its language when known, else the union of the Finnish and Swedish terms."""
     if lang in LANGS:

@@ -10,7 +10,7 @@ from pathlib import Path
 
 import numpy as np
 
-from .analysis import LANGS
+from .analysis import LANGS, guess_lang
 from .embedders import Embedder
 from .errors import GlossaryError, IndexError_
 from .glossary import DEFAULT_GLOSSARY, Glossary
@@ -46,6 +46,7 @@ class RetrievalConfig:
     glossary_weight: float = 0.5  # BM25 weight of glossary expansion terms relative to the query's own
     use_glossary: bool = True
     use_references: bool = True
+    guess_query_lang: bool = True  # analyse a query only in its language when marker words tell it
 
 
 @dataclass
@@ -168,7 +169,10 @@ class Searcher:
     def lexical_ranked(self, query: str, k: int, filters: Filters | None) -> list[tuple[int, float]]:
         """Lexical candidates: (chunk position, BM25 score) best first, glossary expansion included."""
         assert self.lexical is not None
-        terms, extra = self.lexical_terms(query, filters.lang if filters else None)
+        lang = filters.lang if filters is not None and filters.lang else None
+        if lang is None and self.config.guess_query_lang:
+            lang = guess_lang(query)
+        terms, extra = self.lexical_terms(query, lang)
         scores = self.lexical.scores(terms)
         if extra:
             scores = scores + self.config.glossary_weight * self.lexical.scores(extra)

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from index.analysis import analyze_query, create_analyzer, tokenize
+from index.analysis import analyze_query, create_analyzer, guess_lang, tokenize
 from index.errors import AnalyzerError
 from index.lexical import LexicalIndex
 from ingest.models import Chunk, Citation
@@ -84,3 +84,17 @@ def test_surface_forms_alone_miss_them():
     lex = LexicalIndex.build(CHUNKS, "surface")
     assert lex.search(lex.query_terms("ohjaajan nimeäminen", "fi"), 3) == []
     assert lex.search(lex.query_terms("erityinen tuki", "fi"), 3) == []
+
+
+@pytest.mark.parametrize(
+    ("query", "lang"),
+    [
+        ("voiko opiskelijan laittaa työpaikalle ilman palkkaa?", "fi"),
+        ("vem godkänner PUK:en, räcker det att läraren skriver under?", "sv"),
+        ("får en 16-åring jobba", "sv"),
+        ("tuva kesto", None),
+        ("läroavtal lön", None),
+    ],
+)
+def test_guess_lang(query: str, lang: str | None):
+    assert guess_lang(query) == lang
