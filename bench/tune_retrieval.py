@@ -108,10 +108,10 @@ def main() -> None:
     print(f"### Fusion ({best} analyser, glossary on)\n")
     rows = [run(s, "dense", "dense", questions, qrels, args.depth)]
     for k in (10, 30, 60):
-        for lw in (0.5, 1.0, 1.5):
+        for lw in (1.0, 1.5, 2.0, 3.0):
             s.config = replace(base, fusion="rrf", rrf_k=k, lexical_weight=lw)
             rows.append(run(s, f"rrf k={k} lex={lw}", "hybrid", questions, qrels, args.depth))
-    for lw in (0.3, 0.5, 0.7, 1.0):
+    for lw in (0.5, 1.0, 1.5, 2.0, 3.0):
         s.config = replace(base, fusion="weighted", lexical_weight=lw, dense_weight=1.0)
         rows.append(run(s, f"weighted lex={lw}", "hybrid", questions, qrels, args.depth))
     print(format_table(rows) + "\n")

@@ -14,7 +14,7 @@ from .analysis import LANGS, guess_lang
 from .embedders import Embedder
 from .errors import GlossaryError, IndexError_
 from .glossary import DEFAULT_GLOSSARY, Glossary
-from .hybrid import DEFAULT_FUSION, DEFAULT_RRF_K, fuse
+from .hybrid import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
 from .lexical import LexicalIndex
 from .references import ReferenceResolver
 from .store import Filters, Hit, VectorIndex
@@ -38,10 +38,10 @@ class SearchResult:
 class RetrievalConfig:
     """Knobs of hybrid retrieval; the defaults are the values chosen on the dev set (docs/retrieval.md)."""
 
-    fusion: str = DEFAULT_FUSION
+    fusion: str = TUNED_FUSION
     rrf_k: int = DEFAULT_RRF_K
-    lexical_weight: float = 1.0
-    dense_weight: float = 1.0
+    lexical_weight: float = TUNED_LEXICAL_WEIGHT
+    dense_weight: float = TUNED_DENSE_WEIGHT
     depth: int = 100  # candidates taken from each side before fusion
     glossary_weight: float = 0.5  # BM25 weight of glossary expansion terms relative to the query's own
     use_glossary: bool = True
