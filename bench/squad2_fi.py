@@ -27,12 +27,18 @@ from benchlib import MemoEmbedder  # noqa: E402
 
 from index.cache import EmbeddingCache  # noqa: E402
 from index.embedders import create_embedder  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.search import RetrievalConfig, Searcher  # noqa: E402
 from index.store import build_index  # noqa: E402
 from ingest.models import Chunk, Citation  # noqa: E402
 
 DATA = REPO.parent / "shared" / "eval" / "squad2-fi"
-MODES = ("lexical", "dense", "hybrid")
+# (label, mode, config): the search defaults, plus plain RRF for comparison.
+RUNS = (
+    ("lexical", "lexical", RetrievalConfig()),
+    ("dense", "dense", RetrievalConfig()),
+    ("hybrid (default: weighted, lexical ×2)", "hybrid", RetrievalConfig()),
+    ("hybrid (rrf k=60, equal weights)", "hybrid", RetrievalConfig(fusion="rrf", lexical_weight=1.0)),
+)
 
 
 def load_paragraphs(path: Path) -> list[Chunk]:
@@ -91,7 +97,8 @@ def main() -> None:
 
     print("| mode | questions | R@1 | R@5 | R@20 | nDCG@10 |")
     print("|---|---|---|---|---|---|")
-    for mode in MODES:
+    for label, mode, config in RUNS:
+        searcher.config = config
         sums = {"R@1": 0.0, "R@5": 0.0, "R@20": 0.0, "nDCG@10": 0.0}
         for qid in qids:
             ranked = [h.chunk.id for h in searcher.search(queries[qid], k=20, mode=mode).hits]
@@ -102,7 +109,7 @@ def main() -> None:
             idcg = sum(1 / math.log2(i + 2) for i in range(min(len(relevant), 10)))
             sums["nDCG@10"] += dcg / idcg
         n = len(qids)
-        print(f"| {mode} | {n} | " + " | ".join(f"{v / n:.3f}" for v in sums.values()) + " |")
+        print(f"| {label} | {n} | " + " | ".join(f"{v / n:.3f}" for v in sums.values()) + " |")
 
 
 if __name__ == "__main__":
