@@ -3,7 +3,7 @@
 Two methods, both measured on the dev set (docs/retrieval.md):
 
 - ``rrf``: reciprocal rank fusion, ``sum_i w_i / (k + rank_i)``; needs no score calibration;
-- ``weighted``: a weighted sum of min-max normalised scores (each list scaled to [0, 1] by its own
+- ``weighted``: a weighted mean of min-max normalised scores (each list scaled to [0, 1] by its own
   best and worst candidate), so a lexical list with one dominant hit keeps that lead.
 """
 
@@ -35,8 +35,9 @@ def rrf(lists: Sequence[Ranked], weights: Sequence[float] | None = None, k: int 
 
 
 def weighted(lists: Sequence[Ranked], weights: Sequence[float] | None = None) -> list[tuple[int, float]]:
-    """Weighted sum of per-list min-max normalised scores; an item missing from a list adds 0 there."""
+    """Weighted mean of per-list min-max normalised scores (so 0..1); an item missing from a list adds 0 there."""
     weights = weights or [1.0] * len(lists)
+    total = sum(weights) or 1.0
     fused: dict[int, float] = {}
     for ranked, w in zip(lists, weights):
         if not ranked:
@@ -46,7 +47,7 @@ def weighted(lists: Sequence[Ranked], weights: Sequence[float] | None = None) ->
         span = hi - lo
         for item, s in ranked:
             norm = (s - lo) / span if span > 0 else 1.0
-            fused[item] = fused.get(item, 0.0) + w * norm
+            fused[item] = fused.get(item, 0.0) + w * norm / total
         for item, _s in ranked:
             fused.setdefault(item, 0.0)
     return _sorted(fused)

@@ -215,13 +215,14 @@ class Searcher:
         ]
         if not wanted:
             return ranked
-        score_of = dict(ranked)
-        top = ranked[0][1] if ranked else 0.0
         wanted_set = set(wanted)
         # In fused order first; sections the retrievers did not surface follow in index order.
         position = {i: r for r, (i, _s) in enumerate(ranked)}
         wanted.sort(key=lambda i: (position.get(i, len(ranked)), i))
-        head = [(i, top + score_of.get(i, 0.0) + (len(wanted) - n) * 1e-6) for n, i in enumerate(wanted)]
+        # An exact reference scores at the top of the mode's scale (1 for fused and cosine scores, the
+        # best BM25 score in lexical mode), so scores still never rise with rank.
+        top = max([1.0] + [sc for _i, sc in ranked[:1]])
+        head = [(i, top) for i in wanted]
         return head + [(i, s) for i, s in ranked if i not in wanted_set]
 
 

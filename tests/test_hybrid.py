@@ -31,9 +31,9 @@ def test_rrf_weights_and_ties_follow_the_first_list():
     assert [i for i, _ in rrf([[(1, 1.0)], [(2, 1.0)]], weights=[1.0, 2.0])] == [2, 1]
 
 
-def test_weighted_normalises_each_list_to_unit_range():
+def test_weighted_is_a_mean_of_lists_normalised_to_unit_range():
     fused = dict(weighted([[(1, 10.0), (2, 5.0), (3, 0.0)], [(3, 0.9), (1, 0.5)]], weights=[1.0, 0.5]))
-    assert fused == pytest.approx({1: 1.0 + 0.0, 2: 0.5, 3: 0.0 + 0.5})
+    assert fused == pytest.approx({1: (1.0 + 0.0) / 1.5, 2: 0.5 / 1.5, 3: (0.0 + 0.5) / 1.5})
 
 
 def test_fuse_puts_dense_first_on_ties_and_rejects_unknown_methods():

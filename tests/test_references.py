@@ -83,6 +83,8 @@ def test_named_section_comes_first_in_every_mode(tiny_index: Path, mode: str):
     hits = searcher.search("oppivelvollisuuslain 7 §", k=5, mode=mode).hits
     assert {h.chunk.id for h in hits[:2]} == {"fi.1214-2020.s7", "sv.1214-2020.s7"}
     assert [h.rank for h in hits] == [1, 2, 3, 4, 5]
+    scores = [h.score for h in hits]
+    assert scores == sorted(scores, reverse=True)
     fi = searcher.search("1215/2020 7 §", k=3, mode=mode).hits
     assert fi[0].chunk.id == "fi.1215-2020.s7"
 
