@@ -120,19 +120,20 @@ class LexicalIndex:
 
     def search(self, terms: Sequence[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k best (chunk position, score) pairs with a positive score, restricted to ``mask``."""
-        scores = self.scores(terms)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        positive = np.flatnonzero(scores > 0)
-        if positive.size == 0 or k <= 0:
-            return []
-        if positive.size > k:
-            top = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        else:
-            top = positive
-        # Ties broken by chunk order, so results are deterministic.
-        order = sorted(top.tolist(), key=lambda i: (-float(scores[i]), i))
-        return [(i, float(scores[i])) for i in order]
+        return top_k(self.scores(terms), k, mask)
+
+
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The k best positive entries of a score vector as (position, score), ties in position order."""
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    positive = np.flatnonzero(scores > 0)
+    if positive.size == 0 or k <= 0:
+        return []
+    if positive.size > k:
+        positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    order = sorted(positive.tolist(), key=lambda i: (-float(scores[i]), i))
+    return [(i, float(scores[i])) for i in order]
 
 
 def write_lexical_index(chunks: Sequence[Chunk], index_dir: str | Path, analyzer: str = DEFAULT_ANALYZER) -> None:

@@ -15,7 +15,7 @@ from .embedders import Embedder
 from .errors import GlossaryError, IndexError_
 from .glossary import DEFAULT_GLOSSARY, Glossary
 from .hybrid import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
-from .lexical import LexicalIndex
+from .lexical import LexicalIndex, top_k
 from .references import ReferenceResolver
 from .store import Filters, Hit, VectorIndex
 
@@ -176,14 +176,7 @@ class Searcher:
         scores = self.lexical.scores(terms)
         if extra:
             scores = scores + self.config.glossary_weight * self.lexical.scores(extra)
-        mask = self._mask(filters)
-        if mask is not None:
-            scores = np.where(mask, scores, 0.0)
-        positive = np.flatnonzero(scores > 0)
-        if positive.size > k:
-            positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-        order = sorted(positive.tolist(), key=lambda i: (-float(scores[i]), i))
-        return [(i, float(scores[i])) for i in order]
+        return top_k(scores, k, self._mask(filters))
 
     def _mask(self, filters: Filters | None) -> np.ndarray | None:
         if filters is None or not filters.active:
