@@ -3,9 +3,14 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test build serve bench clean
+.PHONY: run test build serve bench clean deb-deps
 
-$(VENV)/.installed: pyproject.toml
+# Debian packages: Voikko, the Finnish morphology behind the lexical index (libvoikko + its dictionary).
+DEB_PACKAGES := libvoikko1 voikko-fi
+deb-deps:
+	@dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q $(DEB_PACKAGES); }
+
+$(VENV)/.installed: pyproject.toml | deb-deps
 	$(PYTHON) -m venv $(VENV)
 	$(PY) -m pip install -q --upgrade pip
 	$(PY) -m pip install -q -e .

@@ -27,3 +27,15 @@ class ReindexBusyError(IndexError_):
 
 class GenerationNotFoundError(IndexError_):
     """A named index generation does not exist."""
+
+
+class AnalyzerError(IndexError_):
+    """A text analyser (stemmer, lemmatiser, Voikko) is missing or cannot start."""
+
+
+class LexicalIndexError(IndexError_):
+    """The lexical (BM25) part of an index is missing or damaged."""
+
+
+class GlossaryError(IndexError_):
+    """The domain glossary file is unreadable or malformed."""

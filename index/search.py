@@ -1,16 +1,27 @@
-"""Query-time search: embed the query, look it up in the loaded index."""
+"""Query-time search: lexical (BM25) and dense retrieval, fused, with exact references first."""
 
 from __future__ import annotations
 
 import logging
 import time
-from dataclasses import dataclass
+from collections import OrderedDict
+from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
+
+from .analysis import LANGS, guess_lang
 from .embedders import Embedder
+from .errors import GlossaryError, IndexError_
+from .glossary import DEFAULT_GLOSSARY, Glossary
+from .hybrid import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
+from .lexical import LexicalIndex, top_k
+from .references import ReferenceResolver
 from .store import Filters, Hit, VectorIndex
 
 logger = logging.getLogger(__name__)
+
+MODES = ("hybrid", "dense", "lexical")
 
 
 @dataclass(frozen=True)
@@ -20,24 +31,198 @@ class SearchResult:
     query: str
     hits: list[Hit]
     took_ms: float
+    mode: str = "hybrid"
+
+
+@dataclass(frozen=True)
+class RetrievalConfig:
+    """Knobs of hybrid retrieval; the defaults are the values chosen on the dev set (docs/retrieval.md)."""
+
+    fusion: str = TUNED_FUSION
+    rrf_k: int = DEFAULT_RRF_K
+    lexical_weight: float = TUNED_LEXICAL_WEIGHT
+    dense_weight: float = TUNED_DENSE_WEIGHT
+    depth: int = 100  # candidates taken from each side before fusion
+    glossary_weight: float = 0.5  # BM25 weight of glossary expansion terms relative to the query's own
+    use_glossary: bool = True
+    use_references: bool = True
+    guess_query_lang: bool = True  # analyse a query only in its language when marker words tell it
+
+
+@dataclass
+class _QueryCache:
+    """A small LRU of query vectors: paging and repeated questions skip the model."""
+
+    size: int = 256
+    items: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+
+    def get(self, key: str) -> np.ndarray | None:
+        vec = self.items.get(key)
+        if vec is not None:
+            self.items.move_to_end(key)
+        return vec
+
+    def put(self, key: str, vec: np.ndarray) -> None:
+        self.items[key] = vec
+        if len(self.items) > self.size:
+            self.items.popitem(last=False)
 
 
 class Searcher:
-    """One embedder and one loaded index, shared by the CLI and the HTTP API."""
+    """One embedder and one loaded index (dense + lexical), shared by the CLI and the HTTP API."""
 
-    def __init__(self, embedder: Embedder, index: VectorIndex) -> None:
+    def __init__(
+        self,
+        embedder: Embedder,
+        index: VectorIndex,
+        lexical: LexicalIndex | None = None,
+        glossary: Glossary | None = None,
+        config: RetrievalConfig | None = None,
+    ) -> None:
         self.embedder = embedder
         self.index = index
+        self.lexical = lexical
+        self.glossary = glossary
+        self.config = config or RetrievalConfig()
+        self.references = ReferenceResolver(index.chunks, lexical.analyzer) if lexical is not None else None
+        self._masks: dict[Filters, np.ndarray] = {}
+        self._vectors = _QueryCache()
 
     @classmethod
-    def open(cls, index_dir: str | Path, embedder: Embedder) -> "Searcher":
-        """Load the index at index_dir, checking it was built with this embedder's model."""
-        return cls(embedder, VectorIndex.load(index_dir, model_id=embedder.model_id))
+    def open(
+        cls,
+        index_dir: str | Path,
+        embedder: Embedder,
+        *,
+        glossary_path: str | Path | None = DEFAULT_GLOSSARY,
+        config: RetrievalConfig | None = None,
+    ) -> "Searcher":
+        """Load the index at index_dir (and its lexical part), checking it was built with this embedder's model."""
+        index = VectorIndex.load(index_dir, model_id=embedder.model_id)
+        lexical = load_lexical(index)
+        glossary = None
+        if lexical is not None and glossary_path is not None and Path(glossary_path).exists():
+            try:
+                glossary = Glossary.load(glossary_path, lexical.analyzer)
+            except GlossaryError as exc:
+                logger.warning("%s; searching without the glossary", exc)
+        return cls(embedder, index, lexical, glossary, config)
 
-    def search(self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0) -> SearchResult:
-        """Return the k best hits for a query (after offset), best first."""
+    def search(
+        self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0, mode: str = "hybrid"
+    ) -> SearchResult:
+        """Return the k best hits for a query (after offset), best first; mode is hybrid, dense or lexical."""
+        if mode not in MODES:
+            raise ValueError(f"unknown search mode {mode!r} (expected one of {', '.join(MODES)})")
         started = time.perf_counter()
-        vector = self.embedder.embed_queries([query])[0]
-        hits = self.index.search_vector(vector, k, filters, offset)
+        if self.lexical is None and mode != "dense":
+            mode = "dense"
+        ranked = self.rank(query, max(offset + k, 0), filters, mode)
+        hits = [
+            Hit(chunk=self.index.chunks[i], score=round(score, 6), rank=r)
+            for r, (i, score) in enumerate(ranked, start=1)
+        ][offset : offset + k]
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(query=query, hits=hits, took_ms=round(took, 2))
+        return SearchResult(query=query, hits=hits, took_ms=round(took, 2), mode=mode)
+
+    def rank(self, query: str, k: int, filters: Filters | None, mode: str) -> list[tuple[int, float]]:
+        """The k best (chunk position, score) pairs for a query in one mode."""
+        if k <= 0 or not len(self.index):
+            return []
+        depth = max(self.config.depth, k)
+        if mode == "dense":
+            ranked = self.dense_ranked(query, k if not self._refs_possible(query) else depth, filters)
+        elif mode == "lexical":
+            ranked = self.lexical_ranked(query, depth, filters)
+        else:
+            c = self.config
+            ranked = fuse(
+                c.fusion,
+                self.lexical_ranked(query, depth, filters),
+                self.dense_ranked(query, depth, filters),
+                lexical_weight=c.lexical_weight,
+                dense_weight=c.dense_weight,
+                rrf_k=c.rrf_k,
+            )
+        if self.config.use_references:
+            ranked = self._references_first(query, ranked, filters)
+        return ranked[:k]
+
+    def dense_ranked(self, query: str, k: int, filters: Filters | None) -> list[tuple[int, float]]:
+        """Dense candidates: (chunk position, cosine) best first."""
+        vec = self._vectors.get(query)
+        if vec is None:
+            vec = self.embedder.embed_queries([query])[0]
+            self._vectors.put(query, vec)
+        hits = self.index.search_vector(vec, k, filters)
+        return [(self.index.by_id[h.chunk.id], h.score) for h in hits]
+
+    def lexical_terms(self, query: str, lang: str | None = None) -> tuple[list[str], list[str]]:
+        """The query's analysed terms and the glossary's expansion terms."""
+        assert self.lexical is not None
+        langs = (lang,) if lang in LANGS else LANGS
+        by_lang = {la: self.lexical.analyzer.analyze(query, la) for la in langs}
+        terms = list(dict.fromkeys(t for la in langs for t in by_lang[la]))
+        extra = self.glossary.expand(by_lang) if self.glossary is not None and self.config.use_glossary else []
+        return terms, extra
+
+    def lexical_ranked(self, query: str, k: int, filters: Filters | None) -> list[tuple[int, float]]:
+        """Lexical candidates: (chunk position, BM25 score) best first, glossary expansion included."""
+        assert self.lexical is not None
+        lang = filters.lang if filters is not None and filters.lang else None
+        if lang is None and self.config.guess_query_lang:
+            lang = guess_lang(query)
+        terms, extra = self.lexical_terms(query, lang)
+        scores = self.lexical.scores(terms)
+        if extra:
+            scores = scores + self.config.glossary_weight * self.lexical.scores(extra)
+        return top_k(scores, k, self._mask(filters))
+
+    def _mask(self, filters: Filters | None) -> np.ndarray | None:
+        if filters is None or not filters.active:
+            return None
+        mask = self._masks.get(filters)
+        if mask is None:
+            mask = np.array([filters.accepts(c) for c in self.index.chunks], dtype=bool)
+            if len(self._masks) < 64:
+                self._masks[filters] = mask
+        return mask
+
+    @staticmethod
+    def _refs_possible(query: str) -> bool:
+        return "§" in query or "pyk" in query.lower()
+
+    def _references_first(
+        self, query: str, ranked: list[tuple[int, float]], filters: Filters | None
+    ) -> list[tuple[int, float]]:
+        """Move the chunks of sections the query names to the top, keeping their fused order."""
+        if self.references is None or not self._refs_possible(query):
+            return ranked
+        refs = self.references.resolve(query)
+        if not refs:
+            return ranked
+        wanted = [
+            i
+            for i, c in enumerate(self.index.chunks)
+            if any(ReferenceResolver.matches(r, c) for r in refs) and (filters is None or filters.accepts(c))
+        ]
+        if not wanted:
+            return ranked
+        wanted_set = set(wanted)
+        # In fused order first; sections the retrievers did not surface follow in index order.
+        position = {i: r for r, (i, _s) in enumerate(ranked)}
+        wanted.sort(key=lambda i: (position.get(i, len(ranked)), i))
+        # An exact reference scores at the top of the mode's scale (1 for fused and cosine scores, the
+        # best BM25 score in lexical mode), so scores still never rise with rank.
+        top = max([1.0] + [sc for _i, sc in ranked[:1]])
+        head = [(i, top) for i in wanted]
+        return head + [(i, s) for i, s in ranked if i not in wanted_set]
+
+
+def load_lexical(index: VectorIndex) -> LexicalIndex | None:
+    """The lexical half of a loaded index, or None (dense-only search, with a warning) when it is missing or unusable."""
+    try:
+        return LexicalIndex.load(index.path, index.chunks)
+    except IndexError_ as exc:
+        logger.warning("%s; searching with the dense index only (rebuild with `lahde build` for hybrid search)", exc)
+        return None

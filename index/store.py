@@ -23,6 +23,7 @@ from .cache import EmbeddingCache, embed_with_cache
 from .embedders import Embedder
 from .errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
 from .generations import resolve_index_dir
+from .lexical import write_lexical_index
 
 logger = logging.getLogger(__name__)
 
@@ -165,6 +166,8 @@ def write_index_files(
         embedded_count=embedded,
         index_type=index_type_of(index),
     )
+    # The lexical (BM25) index is part of every index, written before the manifest like the rest.
+    write_lexical_index(chunks, out_dir)
     _write_atomic(out_dir / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode("utf-8"))
     return manifest
 

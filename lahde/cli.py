@@ -154,8 +154,12 @@ def changes(index: Path | None, since: str | None, diff: bool, as_json: bool) ->
 @click.option("--kind", help="Only this source kind (laki, asetus, opas, ohje).")
 @click.option("--lang", help="Only this language (fi, sv).")
 @click.option("--statute", help="Only this statute, e.g. 531/2017.")
+@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
+              help="Retrieval: lexical + dense fused, or one of them alone.")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
-def search(query: str, k: int, kind: str | None, lang: str | None, statute: str | None, index: Path | None) -> None:
+def search(
+    query: str, k: int, kind: str | None, lang: str | None, statute: str | None, mode: str, index: Path | None
+) -> None:
     """Search the index and print the best-matching passages with their citations."""
     from .service import open_searcher
 
@@ -163,7 +167,7 @@ def search(query: str, k: int, kind: str | None, lang: str | None, statute: str 
         searcher = open_searcher(_settings(index))
     except IndexError_ as exc:
         raise click.ClickException(str(exc)) from exc
-    result = searcher.search(query, k=k, filters=Filters(kind=kind, lang=lang, statute=statute))
+    result = searcher.search(query, k=k, filters=Filters(kind=kind, lang=lang, statute=statute), mode=mode)
     if not result.hits:
         click.echo("No results.")
     for hit in result.hits:
@@ -171,6 +175,27 @@ def search(query: str, k: int, kind: str | None, lang: str | None, statute: str 
         click.echo(f"{hit.rank}. {hit.chunk.citation.label}  [{hit.score:.3f}]  {hit.chunk.id}")
         click.echo(f"   {first_line[:200]}")
     click.echo(f"({result.took_ms:.0f} ms)")
+
+
+@main.command("eval")
+@click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.argument("qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
+@click.option("--mode", "modes", multiple=True, type=click.Choice(["lexical", "dense", "hybrid"]),
+              help="Modes to compare (default: all three).")
+@click.option("--depth", default=50, show_default=True, help="Chunks retrieved per question before de-duplication.")
+@click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
+def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None) -> None:
+    """Score retrieval on a dev set: Recall@5, Recall@10, nDCG@10, MRR@10 per mode."""
+    from index.evaluate import evaluate_searcher
+
+    from .service import open_searcher
+
+    try:
+        searcher = open_searcher(_settings(index))
+        _results, table = evaluate_searcher(searcher, questions, qrels, modes or ("lexical", "dense", "hybrid"), depth)
+    except IndexError_ as exc:
+        raise click.ClickException(str(exc)) from exc
+    click.echo(table)
 
 
 @main.command()

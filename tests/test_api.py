@@ -50,7 +50,7 @@ def test_healthz(client: TestClient):
 
 
 def test_search_returns_hits_with_citations(client: TestClient):
-    body = client.get("/api/search", params={"q": "koulutussopimus", "k": 2}).json()
+    body = client.get("/api/search", params={"q": "koulutussopimus työpaikalla", "k": 2}).json()
     assert [h["id"] for h in body["hits"]] == ["a", "e"]
     assert body["k"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0
     first = body["hits"][0]
@@ -64,7 +64,7 @@ def test_search_filters_and_paging(client: TestClient):
     ids = lambda **p: [h["id"] for h in client.get("/api/search", params=p).json()["hits"]]  # noqa: E731
     assert ids(q="koulutussopimus", kind="ohje") == ["e"]
     assert ids(q="koulutussopimus", lang="sv") == ["d"]
-    assert ids(q="koulutussopimus", k=1, offset=1) == ["e"]
+    assert ids(q="koulutussopimus työpaikalla", k=1, offset=1) == ["e"]
 
 
 @pytest.mark.parametrize(

@@ -45,12 +45,12 @@ def test_search_orders_by_similarity_and_applies_filters_and_offset(tmp_path: Pa
     embedder = HashingEmbedder()
     build_index(CHUNKS, embedder, tmp_path / "idx")
     searcher = Searcher.open(tmp_path / "idx", embedder)
-    assert [h.chunk.id for h in searcher.search("koulutussopimus", k=2).hits] == ["a", "e"]
+    assert [h.chunk.id for h in searcher.search("koulutussopimus", k=2, mode="dense").hits] == ["a", "e"]
     assert [h.chunk.id for h in searcher.search("koulutussopimus", k=2, filters=Filters(kind="ohje")).hits] == ["e"]
     assert [h.chunk.id for h in searcher.search("koulutussopimus", k=5, filters=Filters(lang="sv")).hits] == ["d"]
     only_tuva = searcher.search("eronneeksi", k=5, filters=Filters(statute="1215/2020")).hits
     assert [h.chunk.id for h in only_tuva] == ["c"]
-    page2 = searcher.search("koulutussopimus", k=1, offset=1).hits
+    page2 = searcher.search("koulutussopimus", k=1, offset=1, mode="dense").hits
     assert [h.chunk.id for h in page2] == ["e"]
     assert [h.rank for h in searcher.search("koulutussopimus", k=3).hits] == [1, 2, 3]
 

@@ -1,0 +1,39 @@
+"""Helpers shared by the retrieval benchmarks (not part of the package)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+import numpy as np
+
+
+class MemoEmbedder:
+    """Wraps an embedder so that each query is embedded once, however many configurations use it."""
+
+    def __init__(self, inner: object) -> None:
+        self.inner = inner
+        self.model_id = inner.model_id  # type: ignore[attr-defined]
+        self.backend = inner.backend  # type: ignore[attr-defined]
+        self.dim = inner.dim  # type: ignore[attr-defined]
+        self.memo: dict[str, np.ndarray] = {}
+
+    def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
+        """Passages are not memoised (the embedding cache does that)."""
+        return self.inner.embed_passages(texts)  # type: ignore[attr-defined]
+
+    def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
+        """Embed only the queries not seen before."""
+        missing = list(dict.fromkeys(t for t in texts if t not in self.memo))
+        if missing:
+            for t, v in zip(missing, self.inner.embed_queries(missing)):  # type: ignore[attr-defined]
+                self.memo[t] = v
+        return np.stack([self.memo[t] for t in texts])
+
+
+def percentile(values: Sequence[float], p: float) -> float:
+    """Nearest-rank percentile (p in 0..100)."""
+    ordered = sorted(values)
+    if not ordered:
+        return float("nan")
+    rank = max(1, int(np.ceil(p / 100 * len(ordered))))
+    return ordered[rank - 1]

@@ -1,0 +1,176 @@
+"""Retrieval evaluation: Recall@5, Recall@10, nDCG@10 and MRR@10 over (statute, section) judgements.
+
+Hits are mapped to the section they cite (``citation.statute`` + ``citation.section``) and
+de-duplicated before scoring, so a section split into several chunks (momentti runs) or present
+in both languages counts once, at its best rank. Gains for nDCG are ``2^grade - 1`` (grade 2 → 3,
+grade 1 → 1); recall and MRR count every judged section (grade ≥ 1) as relevant.
+"""
+
+from __future__ import annotations
+
+import csv
+import math
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from ingest.models import Chunk
+
+from .errors import IndexError_
+
+if TYPE_CHECKING:
+    from .search import Searcher
+
+Key = tuple[str, str]  # (statute, section)
+METRICS = ("R@5", "R@10", "nDCG@10", "MRR@10")
+
+
+class EvalDataError(IndexError_):
+    """A questions or qrels file is malformed."""
+
+
+@dataclass(frozen=True)
+class Question:
+    """One dev-set question."""
+
+    qid: str
+    lang: str
+    text: str
+
+
+def _rows(path: Path, columns: Sequence[str]) -> list[dict[str, str]]:
+    try:
+        with open(path, encoding="utf-8", newline="") as fh:
+            reader = csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE)
+            missing = [c for c in columns if c not in (reader.fieldnames or [])]
+            if missing:
+                raise EvalDataError(f"{path}: missing column(s) {', '.join(missing)} (expected {', '.join(columns)})")
+            return list(reader)
+    except OSError as exc:
+        raise EvalDataError(f"{path}: cannot read: {exc}") from exc
+
+
+def load_questions(path: str | Path) -> list[Question]:
+    """Read questions.tsv (qid, lang, question)."""
+    rows = _rows(Path(path), ("qid", "lang", "question"))
+    return [Question(r["qid"], r["lang"], r["question"]) for r in rows]
+
+
+def load_qrels(path: str | Path) -> dict[str, dict[Key, int]]:
+    """Read qrels.tsv (qid, statute, section, grade) into qid → {(statute, section): grade}."""
+    path = Path(path)
+    out: dict[str, dict[Key, int]] = {}
+    for n, r in enumerate(_rows(path, ("qid", "statute", "section", "grade")), start=2):
+        try:
+            grade = int(r["grade"])
+        except (TypeError, ValueError) as exc:
+            raise EvalDataError(f"{path}:{n}: grade {r['grade']!r} is not an integer") from exc
+        out.setdefault(r["qid"], {})[(r["statute"], normalise_section(r["section"]))] = grade
+    return out
+
+
+def normalise_section(section: str) -> str:
+    """``52a`` / ``52 A`` → ``52 a``, so judgements and citations compare equal."""
+    s = section.strip().lower().replace("§", "").strip()
+    head = s.rstrip("abcdefghijklmnopqrstuvwxyzåäö").strip()
+    tail = s[len(head) :].strip() if head else ""
+    return f"{head} {tail}" if tail else s
+
+
+def section_key(chunk: Chunk) -> Key | None:
+    """The (statute, section) a chunk cites, or None for chunks outside any numbered section."""
+    c = chunk.citation
+    if c.statute is None or c.section is None:
+        return None
+    return (c.statute, normalise_section(c.section))
+
+
+def dedupe_keys(chunks: Sequence[Chunk]) -> list[Key]:
+    """Sections in first-seen order; chunks without a section keep a unique placeholder key."""
+    seen: dict[Key, None] = {}
+    for ch in chunks:
+        key = section_key(ch) or ("", ch.id)
+        seen.setdefault(key, None)
+    return list(seen)
+
+
+def score_ranking(ranked: Sequence[Key], judged: dict[Key, int]) -> dict[str, float]:
+    """The four metrics for one ranked list of section keys against its judgements."""
+    relevant = {k for k, g in judged.items() if g > 0}
+    if not relevant:
+        raise ValueError("a question without relevant sections cannot be scored")
+    out = {
+        "R@5": len(relevant & set(ranked[:5])) / len(relevant),
+        "R@10": len(relevant & set(ranked[:10])) / len(relevant),
+    }
+    dcg = sum((2 ** judged.get(k, 0) - 1) / math.log2(i + 2) for i, k in enumerate(ranked[:10]))
+    ideal = sorted((g for g in judged.values() if g > 0), reverse=True)[:10]
+    idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
+    out["nDCG@10"] = dcg / idcg if idcg else 0.0
+    out["MRR@10"] = next((1.0 / (i + 1) for i, k in enumerate(ranked[:10]) if k in relevant), 0.0)
+    return out
+
+
+@dataclass
+class EvalResult:
+    """Mean metrics for one retrieval mode, plus the per-question figures."""
+
+    name: str
+    means: dict[str, float]
+    per_question: dict[str, dict[str, float]]
+
+
+def evaluate(
+    name: str,
+    questions: Sequence[Question],
+    qrels: dict[str, dict[Key, int]],
+    retrieve: Callable[[Question], Sequence[Chunk]],
+) -> EvalResult:
+    """Run ``retrieve`` for every judged question and average the metrics."""
+    per: dict[str, dict[str, float]] = {}
+    for q in questions:
+        judged = qrels.get(q.qid)
+        if not judged:
+            continue
+        per[q.qid] = score_ranking(dedupe_keys(retrieve(q)), judged)
+    if not per:
+        raise EvalDataError("no question has judgements: check that the questions and qrels files match")
+    means = {m: sum(p[m] for p in per.values()) / len(per) for m in METRICS}
+    return EvalResult(name, means, per)
+
+
+def format_table(results: Sequence[EvalResult], subsets: dict[str, Sequence[str]] | None = None) -> str:
+    """A Markdown table: one row per mode (and per subset of question ids when given)."""
+    head = "| mode | questions | " + " | ".join(METRICS) + " |"
+    lines = [head, "|" + "---|" * (len(METRICS) + 2)]
+    groups = {"all": None, **(subsets or {})}
+    for label, ids in groups.items():
+        for r in results:
+            per = r.per_question if ids is None else {q: r.per_question[q] for q in ids if q in r.per_question}
+            if not per:
+                continue
+            means = {m: sum(p[m] for p in per.values()) / len(per) for m in METRICS}
+            name = r.name if label == "all" else f"{r.name} ({label})"
+            lines.append(f"| {name} | {len(per)} | " + " | ".join(f"{means[m]:.3f}" for m in METRICS) + " |")
+    return "\n".join(lines)
+
+
+def evaluate_searcher(
+    searcher: "Searcher",
+    questions_path: str | Path,
+    qrels_path: str | Path,
+    modes: Sequence[str] = ("lexical", "dense", "hybrid"),
+    depth: int = 50,
+) -> tuple[list[EvalResult], str]:
+    """Evaluate a searcher in each mode; returns the results and a Markdown table (all, fi, sv)."""
+    questions = load_questions(questions_path)
+    qrels = load_qrels(qrels_path)
+    results = [
+        evaluate(mode, questions, qrels, lambda q, m=mode: [h.chunk for h in searcher.search(q.text, k=depth, mode=m).hits])
+        for mode in modes
+    ]
+    by_lang: dict[str, list[str]] = {}
+    for q in questions:
+        by_lang.setdefault(q.lang, []).append(q.qid)
+    return results, format_table(results, by_lang if len(by_lang) > 1 else None)

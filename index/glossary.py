@@ -1,0 +1,69 @@
+"""Domain glossary (corpus/glossary.toml): query expansion for the lexical side."""
+
+from __future__ import annotations
+
+import logging
+import tomllib
+from dataclasses import dataclass
+from pathlib import Path
+
+from .analysis import LANGS, Analyzer
+from .errors import GlossaryError
+
+logger = logging.getLogger(__name__)
+
+DEFAULT_GLOSSARY = Path(__file__).resolve().parents[1] / "corpus" / "glossary.toml"
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One glossary line: a key phrase and the statute terms it stands for, in one language."""
+
+    lang: str
+    key: str
+    expansion: str
+
+
+class Glossary:
+    """Glossary entries analysed with the lexical index's analyser, ready to match queries."""
+
+    def __init__(self, entries: list[Entry], analyzer: Analyzer) -> None:
+        self.entries = entries
+        self._analysed: list[tuple[str, frozenset[str], list[str]]] = []
+        for e in entries:
+            key_terms = frozenset(analyzer.analyze(e.key, e.lang))
+            if not key_terms:
+                logger.warning("glossary key %r (%s) has no index terms; skipped", e.key, e.lang)
+                continue
+            self._analysed.append((e.lang, key_terms, analyzer.analyze(e.expansion, e.lang)))
+
+    @classmethod
+    def load(cls, path: str | Path, analyzer: Analyzer) -> "Glossary":
+        """Read a glossary TOML file: one table per language, ``key = "expansion"``."""
+        path = Path(path)
+        try:
+            data = tomllib.loads(path.read_text(encoding="utf-8"))
+        except (OSError, tomllib.TOMLDecodeError) as exc:
+            raise GlossaryError(f"{path}: cannot read glossary: {exc}") from exc
+        entries: list[Entry] = []
+        for lang, table in data.items():
+            if lang not in LANGS or not isinstance(table, dict):
+                raise GlossaryError(f"{path}: [{lang}] is not a language table (expected {', '.join(LANGS)})")
+            for key, value in table.items():
+                if not isinstance(value, str) or not value.strip():
+                    raise GlossaryError(f"{path}: [{lang}] {key!r} must map to a non-empty string")
+                entries.append(Entry(lang, key, value))
+        return cls(entries, analyzer)
+
+    def expand(self, terms_by_lang: dict[str, list[str]]) -> list[str]:
+        """Expansion terms for a query given its analysed terms per language (not repeating them)."""
+        have = {t for terms in terms_by_lang.values() for t in terms}
+        out: list[str] = []
+        for lang, key_terms, expansion in self._analysed:
+            terms = terms_by_lang.get(lang)
+            if terms is None or not key_terms <= set(terms):
+                continue
+            for t in expansion:
+                if t not in have and t not in out:
+                    out.append(t)
+        return out

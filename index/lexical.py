@@ -1,0 +1,152 @@
+"""The lexical half of an index: BM25 (bm25s) over analysed terms, stored in ``<index>/lexical/``.
+
+Every chunk is indexed under its own language's analysis of its context line and text (headings
+matter: a coach's word is often in the section heading). Scores are computed for all chunks at
+once (a sparse dot product, well under a millisecond for a few thousand chunks), so filters are a
+plain boolean mask and never cut recall.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from collections.abc import Sequence
+from pathlib import Path
+
+import numpy as np
+
+from ingest.models import Chunk, text_hash
+
+from .analysis import Analyzer, analyze_query, create_analyzer
+from .errors import LexicalIndexError
+
+logger = logging.getLogger(__name__)
+
+LEXICAL_DIR = "lexical"
+LEXICAL_META = "lexical.json"
+LEXICAL_FORMAT = 1
+#: Chosen by measurement on the dev set (docs/retrieval.md).
+DEFAULT_ANALYZER = "voikko"
+DEFAULT_K1 = 1.2
+DEFAULT_B = 0.75
+
+
+def _ids_hash(chunks: Sequence[Chunk]) -> str:
+    return text_hash("\n".join(c.id for c in chunks))
+
+
+class LexicalIndex:
+    """BM25 over the analysed chunks of one index, aligned with the index's chunk order."""
+
+    def __init__(self, analyzer: Analyzer, bm25: object, chunk_count: int, meta: dict) -> None:
+        self.analyzer = analyzer
+        self._bm25 = bm25
+        self.chunk_count = chunk_count
+        self.meta = meta
+
+    @classmethod
+    def build(
+        cls,
+        chunks: Sequence[Chunk],
+        analyzer: str | Analyzer = DEFAULT_ANALYZER,
+        *,
+        k1: float = DEFAULT_K1,
+        b: float = DEFAULT_B,
+    ) -> "LexicalIndex":
+        """Analyse and index the chunks (in their order)."""
+        import bm25s
+
+        an = create_analyzer(analyzer) if isinstance(analyzer, str) else analyzer
+        corpus = [an.analyze(c.embed_text, c.citation.lang) for c in chunks]
+        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+        if chunks:
+            bm25.index(corpus, show_progress=False)
+        meta = {
+            "format": LEXICAL_FORMAT,
+            "analyzer": an.name,
+            "k1": k1,
+            "b": b,
+            "chunk_count": len(chunks),
+            "chunk_ids_hash": _ids_hash(chunks),
+        }
+        return cls(an, bm25, len(chunks), meta)
+
+    def save(self, directory: str | Path) -> None:
+        """Write the BM25 matrices and a metadata file into ``directory`` (a staging dir)."""
+        directory = Path(directory)
+        directory.mkdir(parents=True, exist_ok=True)
+        if self.chunk_count:
+            self._bm25.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
+        (directory / LEXICAL_META).write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
+
+    @classmethod
+    def load(cls, index_dir: str | Path, chunks: Sequence[Chunk]) -> "LexicalIndex":
+        """Load ``<index_dir>/lexical``; refuse one that does not match the index's chunks."""
+        import bm25s
+
+        directory = Path(index_dir) / LEXICAL_DIR
+        meta_path = directory / LEXICAL_META
+        if not meta_path.exists():
+            raise LexicalIndexError(f"index {index_dir} has no lexical index ({LEXICAL_DIR}/{LEXICAL_META})")
+        try:
+            meta = json.loads(meta_path.read_text(encoding="utf-8"))
+        except (OSError, json.JSONDecodeError) as exc:
+            raise LexicalIndexError(f"{meta_path}: unreadable: {exc}") from exc
+        if meta.get("format") != LEXICAL_FORMAT:
+            raise LexicalIndexError(f"{meta_path}: lexical format {meta.get('format')}, expected {LEXICAL_FORMAT}")
+        if meta.get("chunk_count") != len(chunks) or meta.get("chunk_ids_hash") != _ids_hash(chunks):
+            raise LexicalIndexError(f"{meta_path}: lexical index does not match the index's chunks")
+        analyzer = create_analyzer(meta["analyzer"])
+        if not chunks:
+            return cls(analyzer, bm25s.BM25(), 0, meta)
+        try:
+            bm25 = bm25s.BM25.load(str(directory), show_progress=False)
+        except (OSError, ValueError, KeyError) as exc:
+            raise LexicalIndexError(f"lexical index {directory} is damaged: {exc}") from exc
+        return cls(analyzer, bm25, len(chunks), meta)
+
+    def query_terms(self, query: str, lang: str | None = None) -> list[str]:
+        """The analysed terms of a query (both languages unless ``lang`` is given)."""
+        return analyze_query(self.analyzer, query, lang)
+
+    def scores(self, terms: Sequence[str]) -> np.ndarray:
+        """BM25 score of every chunk for already analysed query terms."""
+        if not self.chunk_count:
+            return np.zeros(0, dtype=np.float32)
+        ids = self._bm25.get_tokens_ids(list(terms))  # type: ignore[attr-defined]
+        if not ids:
+            return np.zeros(self.chunk_count, dtype=np.float32)
+        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+
+    def search(self, terms: Sequence[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best (chunk position, score) pairs with a positive score, restricted to ``mask``."""
+        return top_k(self.scores(terms), k, mask)
+
+
+def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+    """The k best positive entries of a score vector as (position, score), ties in position order."""
+    if mask is not None:
+        scores = np.where(mask, scores, 0.0)
+    positive = np.flatnonzero(scores > 0)
+    if positive.size == 0 or k <= 0:
+        return []
+    if positive.size > k:
+        positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
+    order = sorted(positive.tolist(), key=lambda i: (-float(scores[i]), i))
+    return [(i, float(scores[i])) for i in order]
+
+
+def write_lexical_index(chunks: Sequence[Chunk], index_dir: str | Path, analyzer: str = DEFAULT_ANALYZER) -> None:
+    """Build-time hook: write the lexical index into an index (staging) directory.
+
+    Without Voikko (the Debian packages are missing) the build goes on with Snowball and says so;
+    the analyser used is recorded, so queries are analysed the same way.
+    """
+    from .errors import AnalyzerError
+
+    try:
+        an = create_analyzer(analyzer)
+    except AnalyzerError as exc:
+        logger.warning("%s; the lexical index falls back to the snowball analyser", exc)
+        an = create_analyzer("snowball")
+    LexicalIndex.build(chunks, an).save(Path(index_dir) / LEXICAL_DIR)

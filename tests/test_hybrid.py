@@ -1,0 +1,119 @@
+"""Fusion, filters and the lexical index's life cycle (persisted with the index, optional on load)."""
+
+from __future__ import annotations
+
+import json
+import logging
+import shutil
+from pathlib import Path
+
+import pytest
+
+from index.hybrid import fuse, rrf, weighted
+from index.lexical import LEXICAL_DIR, LEXICAL_META
+from index.search import Searcher
+from index.store import Filters, build_index
+from ingest.corpus import ingest_files
+
+from .conftest import finlex_file
+from .fakes import HashingEmbedder
+
+
+def test_rrf_sums_reciprocal_ranks():
+    fused = rrf([[(1, 0.9), (2, 0.5)], [(2, 3.0), (3, 1.0)]], k=60)
+    assert [i for i, _ in fused] == [2, 1, 3]
+    assert fused[0][1] == pytest.approx(1 / 61 + 1 / 62)
+    assert fused[1][1] == pytest.approx(1 / 61)
+
+
+def test_rrf_weights_and_ties_follow_the_first_list():
+    assert [i for i, _ in rrf([[(1, 1.0)], [(2, 1.0)]])] == [1, 2]
+    assert [i for i, _ in rrf([[(1, 1.0)], [(2, 1.0)]], weights=[1.0, 2.0])] == [2, 1]
+
+
+def test_weighted_is_a_mean_of_lists_normalised_to_unit_range():
+    fused = dict(weighted([[(1, 10.0), (2, 5.0), (3, 0.0)], [(3, 0.9), (1, 0.5)]], weights=[1.0, 0.5]))
+    assert fused == pytest.approx({1: (1.0 + 0.0) / 1.5, 2: 0.5 / 1.5, 3: (0.0 + 0.5) / 1.5})
+
+
+def test_fuse_puts_dense_first_on_ties_and_rejects_unknown_methods():
+    lexical, dense = [(7, 3.0), (8, 1.0)], [(8, 0.9), (7, 0.1)]
+    assert [i for i, _ in fuse("rrf", lexical, dense)] == [8, 7]
+    assert [i for i, _ in fuse("rrf", lexical, dense, lexical_weight=2.0)] == [7, 8]
+    with pytest.raises(ValueError, match="unknown fusion method 'max'"):
+        fuse("max", lexical, dense)
+
+
+@pytest.fixture(scope="module")
+def tiny_index(tmp_path_factory) -> Path:
+    """Oppivelvollisuuslaki (fi, sv) and the TUVA act (fi), with the fake embedder."""
+    files = [finlex_file("asd20201214.xml"), finlex_file("asd20201214.xml", "sv"), finlex_file("asd20201215.xml")]
+    report = ingest_files(files)
+    out = tmp_path_factory.mktemp("tiny") / "index"
+    build_index([c for d in report.documents for c in d.chunks], HashingEmbedder(), out)
+    return out
+
+
+def test_lexical_index_is_written_inside_the_index(tiny_index: Path):
+    meta = json.loads((tiny_index / LEXICAL_DIR / LEXICAL_META).read_text())
+    assert meta["analyzer"] == "voikko" and meta["chunk_count"] == 81
+    assert not list(tiny_index.parent.glob(".index.building-*"))
+
+
+def test_lexical_finds_the_one_section_on_fines_in_either_language(tiny_index: Path):
+    searcher = Searcher.open(tiny_index, HashingEmbedder())
+    # "uhkasakko" is not in the text; its part "sakko" is, in 22 § ("tuomittava ... sakkoon")
+    assert [h.chunk.id for h in searcher.search("uhkasakko", k=5, mode="lexical").hits] == ["fi.1214-2020.s22"]
+    assert [h.chunk.id for h in searcher.search("böter", k=5, mode="lexical").hits] == ["sv.1214-2020.s22"]
+    hybrid = searcher.search("uhkasakko", k=3)
+    assert hybrid.hits[0].chunk.id == "fi.1214-2020.s22" and hybrid.mode == "hybrid"
+
+
+@pytest.mark.parametrize("mode", ["hybrid", "lexical", "dense"])
+def test_filters_apply_in_every_mode(tiny_index: Path, mode: str):
+    searcher = Searcher.open(tiny_index, HashingEmbedder())
+    sv = searcher.search("läroplikt oppivelvollisuus", k=5, filters=Filters(lang="sv"), mode=mode).hits
+    assert sv and all(h.chunk.citation.lang == "sv" for h in sv)
+    tuva = searcher.search("oppivelvollisuus huoltaja", k=5, filters=Filters(statute="1215/2020"), mode=mode).hits
+    assert tuva and all(h.chunk.citation.statute == "1215/2020" for h in tuva)
+    assert searcher.search("oppivelvollisuus", k=5, filters=Filters(kind="asetus"), mode=mode).hits == []
+    fined = searcher.search("sakko", k=2, filters=Filters(statute="1214/2020", lang="fi"), mode=mode).hits
+    if mode != "dense":
+        assert fined[0].chunk.id == "fi.1214-2020.s22"
+
+
+def test_offset_pages_through_the_fused_list(tiny_index: Path):
+    searcher = Searcher.open(tiny_index, HashingEmbedder())
+    first = [h.chunk.id for h in searcher.search("oppivelvollisuus huoltaja", k=6).hits]
+    page2 = searcher.search("oppivelvollisuus huoltaja", k=3, offset=3).hits
+    assert [h.chunk.id for h in page2] == first[3:6]
+    assert [h.rank for h in page2] == [4, 5, 6]
+
+
+def test_unknown_mode_is_refused(tiny_index: Path):
+    with pytest.raises(ValueError, match="unknown search mode 'bm25'"):
+        Searcher.open(tiny_index, HashingEmbedder()).search("x", mode="bm25")
+
+
+def test_index_without_lexical_part_falls_back_to_dense(tiny_index: Path, tmp_path: Path, caplog):
+    old = tmp_path / "old"
+    shutil.copytree(tiny_index, old)
+    shutil.rmtree(old / LEXICAL_DIR)
+    with caplog.at_level(logging.WARNING, logger="index.search"):
+        searcher = Searcher.open(old, HashingEmbedder())
+    assert "searching with the dense index only" in caplog.text
+    result = searcher.search("sakko", k=3)
+    dense = Searcher.open(tiny_index, HashingEmbedder()).search("sakko", k=3, mode="dense")
+    assert result.mode == "dense" and [h.chunk.id for h in result.hits] == [h.chunk.id for h in dense.hits]
+
+
+def test_lexical_part_of_another_index_is_refused(tiny_index: Path, tmp_path: Path, caplog):
+    other = tmp_path / "other"
+    shutil.copytree(tiny_index, other)
+    meta_path = other / LEXICAL_DIR / LEXICAL_META
+    meta = json.loads(meta_path.read_text())
+    meta["chunk_ids_hash"] = "0" * 64
+    meta_path.write_text(json.dumps(meta))
+    with caplog.at_level(logging.WARNING, logger="index.search"):
+        searcher = Searcher.open(other, HashingEmbedder())
+    assert searcher.lexical is None and "does not match the index's chunks" in caplog.text
