@@ -3,12 +3,17 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test build serve bench clean deb-deps
+.PHONY: run test build serve bench clean deb-deps deb-test-deps
 
 # Debian packages: Voikko, the Finnish morphology behind the lexical index (libvoikko + its dictionary).
 DEB_PACKAGES := libvoikko1 voikko-fi
 deb-deps:
 	@dpkg -s $(DEB_PACKAGES) >/dev/null 2>&1 || { apt-get update -q && apt-get install -y -q $(DEB_PACKAGES); }
+
+# The browser tests drive Debian's chromium (Playwright never downloads a browser).
+DEB_TEST_PACKAGES := chromium
+deb-test-deps: deb-deps
+	@dpkg -s $(DEB_TEST_PACKAGES) >/dev/null 2>&1 || { apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q $(DEB_TEST_PACKAGES); }
 
 $(VENV)/.installed: pyproject.toml | deb-deps
 	$(PYTHON) -m venv $(VENV)
@@ -27,7 +32,7 @@ run: $(VENV)/.installed
 	$(VENV)/bin/lahde serve
 
 ## Run the whole test suite (slow tests included)
-test: $(VENV)/.installed-dev
+test: $(VENV)/.installed-dev | deb-test-deps
 	$(PY) -m pytest
 
 build: $(VENV)/.installed
