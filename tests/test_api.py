@@ -56,7 +56,9 @@ def test_search_returns_hits_with_citations(client: TestClient):
     first = body["hits"][0]
     assert set(first) == {"id", "rank", "score", "citation", "text", "highlights", "amendments"}
     assert first["citation"]["label"] == "a" and first["citation"]["statute"] == "531/2017"
-    assert [(h["start"], h["end"], h["term"]) for h in first["highlights"]] == [(0, 15, "koulutussopimus")]
+    assert [(h["start"], h["end"], h["term"]) for h in first["highlights"]] == [
+        (0, 15, "koulutussopimus"), (16, 27, "työpaikalla")
+    ]
     assert first["amendments"] == []
 
 
