@@ -167,7 +167,7 @@ class AnswerDrafter:
     def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
         """Draft an answer from the k best passages, or abstain when the evidence is below the threshold."""
         started = time.perf_counter()
-        # The searcher decides which passages (dense today, hybrid later); sentences are scored
+        # The searcher decides which passages (hybrid by default); sentences are scored
         # against the query with the embedder, so the threshold does not depend on how hits are ranked.
         query_vec = self.searcher.embedder.embed_queries([question])[0]
         hits = _with_known_query(self.searcher, question, query_vec).search(question, k, filters).hits
@@ -177,7 +177,8 @@ class AnswerDrafter:
             candidates += [(hit, s, e) for s, e in self.candidate_sentences(hit.chunk)]
         texts = [h.chunk.text[s:e] for h, s, e in candidates]
         scores = self._sentence_vectors(texts) @ query_vec if texts else np.zeros(0)
-        top = float(hits[0].score) if hits else 0.0
+        # Hybrid scores are rank fusions, not similarities: the passage signal is the best passage's cosine.
+        top = max((float(self.searcher.index.vector(h.chunk.id) @ query_vec) for h in hits), default=0.0)
         best = float(scores.max()) if len(scores) else 0.0
         evidence = best if self.signal == "sentence" else top
         timings = {"search_ms": _ms(started, searched), "sentences_ms": _ms(searched)}

@@ -28,6 +28,7 @@ from .embedders import Embedder
 from .errors import IndexError_
 from .generations import IndexRoot, ReindexLock, checkpoint, write_file_durably
 from .store import CHUNKS, MANIFEST, VECTORS, Manifest, VectorIndex, check_unique_ids, read_manifest, write_index_files
+from .lexical import LEXICAL_DIR
 
 logger = logging.getLogger(__name__)
 
@@ -266,6 +267,7 @@ def reindex(
         if prev.name == "legacy":
             for name in (MANIFEST, VECTORS, CHUNKS):
                 (index_root.path / name).unlink(missing_ok=True)
+            shutil.rmtree(index_root.path / LEXICAL_DIR, ignore_errors=True)
         pruned = index_root.prune(options.keep)
         report_progress("done", len(texts), len(texts))
         logger.info(

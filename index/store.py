@@ -268,3 +268,8 @@ class VectorIndex:
         """Return a chunk by id."""
         i = self.by_id.get(chunk_id)
         return self.chunks[i] if i is not None else None
+
+    def vector(self, chunk_id: str) -> np.ndarray | None:
+        """The stored (normalised) vector of a chunk, or None for an unknown id."""
+        i = self.by_id.get(chunk_id)
+        return None if i is None else self._index.reconstruct(i)

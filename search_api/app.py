@@ -24,7 +24,8 @@ from .web import install_web
 
 logger = logging.getLogger(__name__)
 
-_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
+# C0 and C1 control characters (NEL \x85 included) become spaces; the schema pattern NOT_BLANK agrees.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _ERRORS = {422: {"model": Problem}, 503: {"model": Problem}}
 
 

@@ -14,7 +14,7 @@ from .schemas import Problem
 
 #: A text must hold at least one character that is neither space nor a control character,
 #: because the server strips those before checking that the text is not empty.
-NOT_BLANK = r"[^\s\x00-\x1f\x7f]"
+NOT_BLANK = r"[^\s\x00-\x1f\x7f-\x9f]"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 

@@ -154,3 +154,8 @@ def test_real_server_errors_have_the_problem_shape(live_server: str):
     assert_problem(httpx.get(f"{live_server}/api/search", params={"k": 3}, timeout=10), 422)
     assert_problem(httpx.get(f"{live_server}/api/search", params={"q": "x", "k": 10_000}, timeout=10), 422)
     assert_problem(httpx.get(f"{live_server}/nowhere", timeout=10), 404)
+
+
+def test_a_query_of_only_c1_control_characters_is_refused_like_blank(client: TestClient):
+    body = assert_problem(client.get("/api/search", params={"q": "\x85\x9f"}), 422)
+    assert [e["field"] for e in body["errors"]] == ["q"]
