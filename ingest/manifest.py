@@ -18,7 +18,7 @@ import datetime as dt
 import logging
 import re
 import tomllib
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import IngestError

@@ -2,11 +2,6 @@
 
 from __future__ import annotations
 
-import os
-import socket
-import subprocess
-import sys
-import time
 from pathlib import Path
 
 import httpx
@@ -19,6 +14,7 @@ from lahde.settings import Settings
 from search_api.app import create_app
 
 from .fakes import HashingEmbedder
+from .servers import lahde_serve
 from .test_store import CHUNKS
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
@@ -106,37 +102,11 @@ def test_api_answers_503_when_the_index_is_missing(tmp_path: Path):
         assert "no index at" in body["detail"]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
-
-
 @pytest.fixture(scope="module")
-def live_server(built_index: Path):
+def live_server(built_index: Path, embedding_cache_path: Path):
     """`lahde serve` as a real process on a free loopback port, on the real four-statute index."""
-    port = _free_port()
-    env = {**os.environ, "LAHDE_INDEX_DIR": str(built_index)}
-    proc = subprocess.Popen(
-        [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
-        env=env,
-        stdout=subprocess.PIPE,
-        stderr=subprocess.STDOUT,
-    )
-    base = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline:
-        try:
-            if httpx.get(f"{base}/healthz", timeout=1).status_code == 200:
-                break
-        except httpx.TransportError:
-            time.sleep(0.2)
-    else:
-        proc.kill()
-        pytest.fail("server did not start: " + proc.stdout.read().decode(errors="replace"))
-    yield base
-    proc.terminate()
-    proc.wait(timeout=10)
+    with lahde_serve({"LAHDE_INDEX_DIR": str(built_index), "LAHDE_CACHE_PATH": str(embedding_cache_path)}) as base:
+        yield base
 
 
 @pytest.mark.slow

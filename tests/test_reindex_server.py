@@ -16,7 +16,7 @@ import pytest
 from lahde.service import build, reindex
 
 from .reindex_helpers import apply_three_changes, make_corpus, settings_for
-from .test_api import _free_port
+from .servers import free_port as _free_port
 from .test_reindex_real import seed_index_cache
 
 pytestmark = pytest.mark.slow
