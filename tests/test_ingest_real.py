@@ -10,7 +10,7 @@ from index.search import Searcher
 from index.store import Filters, build_index
 from ingest.corpus import IngestOptions, ingest_files, ingest_guide
 from ingest.manifest import load_sources
-from ingest.tokens import model_token_counter
+from index.embedders import model_token_counter
 
 from .conftest import REPO, finlex_file
 

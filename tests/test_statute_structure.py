@@ -95,7 +95,7 @@ def test_short_sections_keep_their_plain_ids_and_order():
 
 @pytest.mark.parametrize("lang", ["fi", "sv"])
 def test_an_over_long_list_momentti_splits_into_runs_of_whole_kohdat(lang: str):
-    from ingest.tokens import model_token_counter
+    from index.embedders import model_token_counter
 
     act = read_statute(finlex_file("asd19990621.xml", lang))
     section = next(s for s in act.sections if s.number == "24")
