@@ -56,7 +56,8 @@ class Hammer(threading.Thread):
 
 
 def _status(base: str) -> dict:
-    return httpx.get(f"{base}/api/admin/reindex", headers=TOKEN, timeout=10).json()
+    # A generous timeout: an admin read on 2 loaded cores; what this test checks is the queries.
+    return httpx.get(f"{base}/api/admin/reindex", headers=TOKEN, timeout=30).json()
 
 
 def _wait(predicate, what: str, timeout: float = 120) -> None:  # type: ignore[no-untyped-def]
