@@ -6,10 +6,12 @@ import os
 import socket
 import subprocess
 import sys
+import tempfile
 import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
+from typing import IO
 from pathlib import Path
 
 import httpx
@@ -47,9 +49,12 @@ def uvicorn_thread(app: FastAPI) -> Iterator[str]:
 def lahde_serve(env: dict[str, str]) -> Iterator[str]:
     """`lahde serve` as a real process on a free loopback port; yields the base URL."""
     port = free_port()
+    # The server's log goes to a file: an unread pipe fills up (one access-log line per request)
+    # and then blocks the server on its next write.
+    log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
-        env={**os.environ, **env}, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
         cwd=Path(__file__).resolve().parents[1],
     )
     base = f"http://127.0.0.1:{port}"
@@ -65,11 +70,17 @@ def lahde_serve(env: dict[str, str]) -> Iterator[str]:
         time.sleep(0.2)
     else:
         proc.kill()
-        raise RuntimeError("server did not start: " + proc.stdout.read().decode(errors="replace"))
+        raise RuntimeError("server did not start: " + _read(log))
     if proc.poll() is not None:
-        raise RuntimeError("server exited: " + proc.stdout.read().decode(errors="replace"))
+        raise RuntimeError("server exited: " + _read(log))
     try:
         yield base
     finally:
         proc.terminate()
         proc.wait(timeout=10)
+        log.close()
+
+
+def _read(log: IO[bytes]) -> str:
+    log.seek(0)
+    return log.read().decode(errors="replace")

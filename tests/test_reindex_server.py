@@ -86,7 +86,8 @@ def test_generation_switches_under_continuous_queries_fail_no_request(
     env.pop("LAHDE_CACHE_PATH", None)
     proc = subprocess.Popen(
         [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
-        env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT,
+        # To a file, not an unread pipe: a full pipe would block the server on its access log.
+        env=env, stdout=(tmp_path / "server.log").open("wb"), stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     hammers: list[Hammer] = []
