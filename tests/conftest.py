@@ -59,3 +59,12 @@ def built_index(tmp_path_factory, four_statute_chunks, real_embedder, embedding_
     finally:
         cache.close()
     return out
+
+
+@pytest.fixture(scope="session")
+def live_server(built_index: Path, embedding_cache_path: Path):
+    """`lahde serve` as a real process on a free loopback port, on the real four-statute index."""
+    from .servers import lahde_serve
+
+    with lahde_serve({"LAHDE_INDEX_DIR": str(built_index), "LAHDE_CACHE_PATH": str(embedding_cache_path)}) as base:
+        yield base

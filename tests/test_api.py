@@ -14,7 +14,6 @@ from lahde.settings import Settings
 from search_api.app import create_app
 
 from .fakes import HashingEmbedder
-from .servers import lahde_serve
 from .test_store import CHUNKS
 
 PROBLEM_KEYS = {"type", "title", "status", "detail", "errors"}
@@ -100,13 +99,6 @@ def test_api_answers_503_when_the_index_is_missing(tmp_path: Path):
         assert c.get("/healthz").status_code == 200
         body = assert_problem(c.get("/api/search", params={"q": "hoks"}), 503)
         assert "no index at" in body["detail"]
-
-
-@pytest.fixture(scope="module")
-def live_server(built_index: Path, embedding_cache_path: Path):
-    """`lahde serve` as a real process on a free loopback port, on the real four-statute index."""
-    with lahde_serve({"LAHDE_INDEX_DIR": str(built_index), "LAHDE_CACHE_PATH": str(embedding_cache_path)}) as base:
-        yield base
 
 
 @pytest.mark.slow

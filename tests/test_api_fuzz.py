@@ -6,7 +6,6 @@ and never a 5xx. The fast run uses the hashing fake; the slow run the real model
 
 from __future__ import annotations
 
-from pathlib import Path
 
 import pytest
 import schemathesis
@@ -71,15 +70,7 @@ def test_fuzz_fake_index(fake_server: str):
     assert sorted(fuzz(fake_server, FAST_EXAMPLES)) == sorted(ENDPOINTS)
 
 
-@pytest.fixture(scope="module")
-def real_server(built_index: Path, embedding_cache_path: Path):
-    from .servers import lahde_serve
-
-    with lahde_serve({"LAHDE_INDEX_DIR": str(built_index), "LAHDE_CACHE_PATH": str(embedding_cache_path)}) as base:
-        yield base
-
-
 @pytest.mark.slow
-def test_fuzz_real_index(real_server: str):
+def test_fuzz_real_index(live_server: str):
     # A question whose passages were never drafted from embeds their sentences first (seconds on 2 cores).
-    assert sorted(fuzz(real_server, REAL_EXAMPLES, timeout=180)) == sorted(ENDPOINTS)
+    assert sorted(fuzz(live_server, REAL_EXAMPLES, timeout=180)) == sorted(ENDPOINTS)

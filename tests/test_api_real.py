@@ -8,17 +8,16 @@ from pathlib import Path
 import httpx
 import pytest
 
-from .servers import lahde_serve
 from .test_api import assert_problem
 
 pytestmark = pytest.mark.slow
 EVAL = Path(__file__).parent / "eval"
 
 
-@pytest.fixture(scope="module")
-def server(built_index: Path, embedding_cache_path: Path):
-    with lahde_serve({"LAHDE_INDEX_DIR": str(built_index), "LAHDE_CACHE_PATH": str(embedding_cache_path)}) as base:
-        yield base
+@pytest.fixture()
+def server(live_server: str) -> str:
+    """The shared real server (conftest's live_server)."""
+    return live_server
 
 
 def _get(base: str, path: str, **params) -> httpx.Response:
