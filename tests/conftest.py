@@ -49,16 +49,20 @@ def four_statute_chunks():
     return [c for d in report.documents for c in d.chunks]
 
 
-@pytest.fixture(scope="session")
-def built_index(tmp_path_factory, four_statute_chunks, real_embedder, embedding_cache_path) -> Path:
-    """A real index of the four statutes, built once per session with the real model."""
-    out = tmp_path_factory.mktemp("index") / "index"
-    cache = EmbeddingCache(embedding_cache_path)
+def build_cached(chunks, embedder, out: Path, cache_path: Path) -> Path:
+    """Build an index at out, taking vectors from (and adding them to) the embedding cache at cache_path."""
+    cache = EmbeddingCache(cache_path)
     try:
-        build_index(four_statute_chunks, real_embedder, out, cache=cache)
+        build_index(chunks, embedder, out, cache=cache)
     finally:
         cache.close()
     return out
+
+
+@pytest.fixture(scope="session")
+def built_index(tmp_path_factory, four_statute_chunks, real_embedder, embedding_cache_path) -> Path:
+    """A real index of the four statutes, built once per session with the real model."""
+    return build_cached(four_statute_chunks, real_embedder, tmp_path_factory.mktemp("index") / "index", embedding_cache_path)
 
 
 @pytest.fixture(scope="session")

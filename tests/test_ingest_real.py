@@ -5,14 +5,13 @@ from __future__ import annotations
 
 import pytest
 
-from index.cache import EmbeddingCache
 from index.search import Searcher
-from index.store import Filters, build_index
+from index.store import Filters
 from ingest.corpus import IngestOptions, ingest_files, ingest_guide
 from ingest.manifest import load_sources
 from index.embedders import model_token_counter
 
-from .conftest import REPO, finlex_file
+from .conftest import REPO, build_cached, finlex_file
 
 pytestmark = pytest.mark.slow
 
@@ -24,12 +23,7 @@ def searcher(tmp_path_factory, real_embedder, embedding_cache_path) -> Searcher:
     config = load_sources(REPO / "corpus" / "sources.toml")
     guides = [ingest_guide(e, options) for e in config.entries if e.path is not None]
     chunks = [c for d in [*report.documents, *guides] for c in d.chunks]
-    out = tmp_path_factory.mktemp("guides") / "index"
-    cache = EmbeddingCache(embedding_cache_path)
-    try:
-        build_index(chunks, real_embedder, out, cache=cache)
-    finally:
-        cache.close()
+    out = build_cached(chunks, real_embedder, tmp_path_factory.mktemp("guides") / "index", embedding_cache_path)
     return Searcher.open(out, real_embedder)
 
 
