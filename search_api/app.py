@@ -19,7 +19,7 @@ from .admin import index_watch, install_admin
 from .adapters import amendments_out, highlights_out
 from .errors import ApiError, NotReadyError, install_error_handlers
 from .extensions import install_extensions
-from .schemas import CitationOut, Health, HitOut, Problem, SearchResponse
+from .schemas import CitationOut, Health, HitOut, Problem, SearchMode, SearchResponse
 from .web import install_web
 
 logger = logging.getLogger(__name__)
@@ -119,6 +119,10 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         kind: Annotated[str | None, Query(description="Source kind: laki, asetus, opas, ohje, ukk.")] = None,
         lang: Annotated[str | None, Query(description="Language: fi or sv.")] = None,
         statute: Annotated[str | None, Query(description="Statute number, e.g. 531/2017.")] = None,
+        mode: Annotated[
+            SearchMode,
+            Query(description="hybrid (default: words and meaning fused), lexical (words only) or dense (meaning only)."),
+        ] = "hybrid",
     ) -> SearchResponse:
         """Search passages; hits come best first with their citations."""
         query = clean_query(q, settings)
@@ -128,13 +132,18 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         if offset > settings.max_offset:
             raise ApiError(422, "Invalid request", f"offset must be at most {settings.max_offset}", [{"field": "offset", "message": f"greater than {settings.max_offset}"}])
         filters = Filters(kind=kind or None, lang=lang or None, statute=statute or None)
-        result = await run_in_threadpool(searcher.search, query, k, filters, offset)
+        result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode)
         if settings.log_queries:
             logger.info("search q=%r k=%d hits=%d took=%.1fms", query, k, len(result.hits), result.took_ms)
         else:
             logger.info("search k=%d hits=%d took=%.1fms", k, len(result.hits), result.took_ms)
         return SearchResponse(
-            query=query, k=k, offset=offset, took_ms=result.took_ms, hits=[_hit_out(h, query) for h in result.hits]
+            query=query,
+            k=k,
+            offset=offset,
+            mode=result.mode,
+            took_ms=result.took_ms,
+            hits=[_hit_out(h, query) for h in result.hits],
         )
 
     return app

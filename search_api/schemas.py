@@ -2,7 +2,12 @@
 
 from __future__ import annotations
 
+from typing import Literal
+
 from pydantic import BaseModel, Field
+
+#: Retrieval modes of /api/search (index.search.MODES).
+SearchMode = Literal["hybrid", "dense", "lexical"]
 
 
 class CitationOut(BaseModel):
@@ -61,6 +66,7 @@ class SearchResponse(BaseModel):
     query: str
     k: int
     offset: int
+    mode: SearchMode = Field(description="The mode that ranked the hits: dense when the index has no lexical part.")
     took_ms: float
     hits: list[HitOut]
 

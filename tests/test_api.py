@@ -47,7 +47,7 @@ def test_healthz(client: TestClient):
 def test_search_returns_hits_with_citations(client: TestClient):
     body = client.get("/api/search", params={"q": "koulutussopimus työpaikalla", "k": 2}).json()
     assert [h["id"] for h in body["hits"]] == ["a", "e"]
-    assert body["k"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0
+    assert body["k"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0 and body["mode"] == "hybrid"
     first = body["hits"][0]
     assert set(first) == {"id", "rank", "score", "citation", "text", "highlights", "amendments"}
     assert first["citation"]["label"] == "a" and first["citation"]["statute"] == "531/2017"
@@ -55,6 +55,16 @@ def test_search_returns_hits_with_citations(client: TestClient):
         (0, 15, "koulutussopimus"), (16, 27, "työpaikalla")
     ]
     assert first["amendments"] == []
+
+
+def test_search_modes(client: TestClient):
+    get = lambda mode: client.get("/api/search", params={"q": "työpaikka", "k": 2, "mode": mode}).json()  # noqa: E731
+    lexical, dense = get("lexical"), get("dense")
+    # Only the lexical side knows base forms and compound parts (työpaikalla, työsuhteessa);
+    # the hashing embedder shares no word with the query, so every dense score is 0.
+    assert lexical["mode"] == "lexical" and [h["id"] for h in lexical["hits"]] == ["a", "b"]
+    assert dense["mode"] == "dense" and [h["score"] for h in dense["hits"]] == [0.0, 0.0]
+    assert [h["id"] for h in get("hybrid")["hits"]][0] == "a"
 
 
 def test_search_filters_and_paging(client: TestClient):
@@ -75,6 +85,7 @@ def test_search_filters_and_paging(client: TestClient):
         ("GET", "/api/search", {"q": "hoks", "k": "many"}, 422, "k"),
         ("GET", "/api/search", {"q": "hoks", "offset": -1}, 422, "offset"),
         ("GET", "/api/search", {"q": "hoks", "offset": 5000}, 422, "offset"),
+        ("GET", "/api/search", {"q": "hoks", "mode": "semantic"}, 422, "mode"),
         ("GET", "/no/such/page", {}, 404, None),
         ("POST", "/api/search", {}, 405, None),
         ("POST", "/healthz", {}, 405, None),
