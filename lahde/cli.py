@@ -184,7 +184,9 @@ def search(
               help="Modes to compare (default: all three).")
 @click.option("--depth", default=50, show_default=True, help="Chunks retrieved per question before de-duplication.")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
-def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None) -> None:
+@click.option("--per-act", is_flag=True,
+              help="Score an amending act's section apart from the section it rewrites (default: one section).")
+def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None, per_act: bool) -> None:
     """Score retrieval on a dev set: Recall@5, Recall@10, nDCG@10, MRR@10 per mode."""
     from index.evaluate import evaluate_searcher
 
@@ -192,7 +194,9 @@ def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, i
 
     try:
         searcher = open_searcher(_settings(index))
-        _results, table = evaluate_searcher(searcher, questions, qrels, modes or ("lexical", "dense", "hybrid"), depth)
+        _results, table = evaluate_searcher(
+            searcher, questions, qrels, modes or ("lexical", "dense", "hybrid"), depth, fold_versions=not per_act
+        )
     except IndexError_ as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(table)

@@ -12,20 +12,48 @@ from index.evaluate import (
     Question,
     dedupe_keys,
     evaluate,
+    fold_judgements,
     format_table,
     load_qrels,
     load_questions,
     normalise_section,
     score_ranking,
+    version_map,
 )
 from ingest.models import Chunk, Citation
 
 REPO = Path(__file__).resolve().parents[1]
 
 
-def _chunk(cid: str, statute: str | None, section: str | None, lang: str = "fi") -> Chunk:
-    cit = Citation(doc_id="d", doc_title="T", kind="laki", lang=lang, label=cid, statute=statute, section=section)
+def _chunk(cid: str, statute: str | None, section: str | None, lang: str = "fi", amends: str | None = None) -> Chunk:
+    cit = Citation(
+        doc_id="d", doc_title="T", kind="laki", lang=lang, label=cid, statute=statute, section=section,
+        amends_statute=amends,
+    )
     return Chunk(id=cid, text="", citation=cit)
+
+
+def test_amending_acts_sections_fold_into_the_section_they_rewrite():
+    chunks = [
+        _chunk("fi.718-2022.s97", "718/2022", "97", amends="531/2017"),
+        _chunk("fi.531-2017.s96", "531/2017", "96"),
+        _chunk("fi.531-2017.s97", "531/2017", "97"),
+        _chunk("fi.1218-2020.s97", "1218/2020", "97", amends="531/2017"),
+        _chunk("fi.718-2022.svoimaantulo", "718/2022", None, amends="531/2017"),
+    ]
+    versions = version_map(chunks)
+    assert versions == {("718/2022", "97"): ("531/2017", "97"), ("1218/2020", "97"): ("531/2017", "97")}
+    assert dedupe_keys(chunks, versions) == [("531/2017", "97"), ("531/2017", "96"), ("", "fi.718-2022.svoimaantulo")]
+    assert dedupe_keys(chunks) == [
+        ("718/2022", "97"), ("531/2017", "96"), ("531/2017", "97"), ("1218/2020", "97"), ("", "fi.718-2022.svoimaantulo")
+    ]
+    judged = {("531/2017", "97"): 1, ("718/2022", "97"): 2, ("1214/2020", "13"): 1}
+    assert fold_judgements(judged, versions) == {("531/2017", "97"): 2, ("1214/2020", "13"): 1}
+    # Folded, the amending act's hit at rank 1 finds the one judged section; per act, recall is 1/3.
+    q = Question("q", "fi", "ero")
+    folded = evaluate("f", [q], {"q": judged}, lambda _q: chunks[:1], versions)
+    per_act = evaluate("p", [q], {"q": judged}, lambda _q: chunks[:1])
+    assert folded.means["R@5"] == pytest.approx(1 / 2) and per_act.means["R@5"] == pytest.approx(1 / 3)
 
 
 def test_sections_are_normalised():
