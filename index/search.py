@@ -47,6 +47,10 @@ class RetrievalConfig:
     use_glossary: bool = True
     use_references: bool = True
     guess_query_lang: bool = True  # analyse a query only in its language when marker words tell it
+    # Dense pseudo-relevance feedback: the query vector plus this share of the mean of its best
+    # `feedback_docs` chunk vectors (within the filters), searched again. 0 = off.
+    dense_feedback: float = 0.0
+    feedback_docs: int = 3
 
 
 @dataclass
@@ -154,8 +158,21 @@ class Searcher:
         if vec is None:
             vec = self.embedder.embed_queries([query])[0]
             self._vectors.put(query, vec)
+        c = self.config
+        if c.dense_feedback > 0 and c.feedback_docs > 0:
+            vec = self._with_feedback(vec, filters)
         hits = self.index.search_vector(vec, k, filters)
         return [(self.index.by_id[h.chunk.id], h.score) for h in hits]
+
+    def _with_feedback(self, vec: np.ndarray, filters: Filters | None) -> np.ndarray:
+        """The query vector moved towards its best chunks (Rocchio feedback), normalised again."""
+        first = self.index.search_vector(vec, self.config.feedback_docs, filters)
+        found = [v for v in (self.index.vector(h.chunk.id) for h in first) if v is not None]
+        if not found:
+            return vec
+        moved = vec + self.config.dense_feedback * np.mean(found, axis=0)
+        norm = float(np.linalg.norm(moved))
+        return (moved / norm).astype(np.float32) if norm > 0 else vec
 
     def lexical_terms(self, query: str, lang: str | None = None) -> tuple[list[str], list[str]]:
         """The query's analysed terms and the glossary's expansion terms."""

@@ -118,3 +118,24 @@ def test_lexical_part_of_another_index_is_refused(tiny_index: Path, tmp_path: Pa
     with caplog.at_level(logging.WARNING, logger="index.search"):
         searcher = Searcher.open(other, HashingEmbedder())
     assert searcher.lexical is None and "does not match the index's chunks" in caplog.text
+
+
+def test_dense_feedback_moves_the_query_towards_its_best_chunks(tmp_path: Path):
+    from dataclasses import replace
+
+    from index.search import RetrievalConfig
+
+    from .test_store import _chunk
+
+    chunks = [_chunk("x", "palkka oppisopimus"), _chunk("y", "oppisopimus koeaika"), _chunk("z", "koeaika loma")]
+    embedder = HashingEmbedder()
+    build_index(chunks, embedder, tmp_path / "idx")
+    searcher = Searcher.open(tmp_path / "idx", embedder, glossary_path=None)
+    plain = {h.chunk.id: h.score for h in searcher.search("palkka", k=3, mode="dense").hits}
+    assert plain == {"x": pytest.approx(2**-0.5), "y": 0.0, "z": 0.0}
+    # With feedback from the best chunk (x), y shares "oppisopimus" with it and rises; z shares nothing.
+    searcher.config = replace(RetrievalConfig(), dense_feedback=1.0, feedback_docs=1)
+    moved = searcher.search("palkka", k=3, mode="dense").hits
+    assert [h.chunk.id for h in moved] == ["x", "y", "z"]
+    # q' = (q + x) / |q + x| with x = (palkka + oppisopimus) / √2, so cos(q', y) = 0.5 / √(2 + √2).
+    assert moved[1].score == pytest.approx(0.5 / (2 + 2**0.5) ** 0.5, abs=1e-6) and moved[2].score == 0.0
