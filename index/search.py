@@ -18,6 +18,7 @@ from .hybrid import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXIC
 from .lexical import LexicalIndex, top_k
 from .references import ReferenceResolver
 from .store import Filters, Hit, VectorIndex
+from .versions import collapse_versions
 
 logger = logging.getLogger(__name__)
 
@@ -113,19 +114,39 @@ class Searcher:
         return cls(embedder, index, lexical, glossary, config)
 
     def search(
-        self, query: str, k: int = 10, filters: Filters | None = None, offset: int = 0, mode: str = "hybrid"
+        self,
+        query: str,
+        k: int = 10,
+        filters: Filters | None = None,
+        offset: int = 0,
+        mode: str = "hybrid",
+        collapse: bool = False,
     ) -> SearchResult:
-        """Return the k best hits for a query (after offset), best first; mode is hybrid, dense or lexical."""
+        """Return the k best hits for a query (after offset), best first; mode is hybrid, dense or lexical.
+
+        With ``collapse``, other acts' wordings of a section already listed fold into its hit
+        (``Hit.versions``), so paging counts distinct wordings (index.versions).
+        """
         if mode not in MODES:
             raise ValueError(f"unknown search mode {mode!r} (expected one of {', '.join(MODES)})")
         started = time.perf_counter()
         if self.lexical is None and mode != "dense":
             mode = "dense"
-        ranked = self.rank(query, max(offset + k, 0), filters, mode)
-        hits = [
-            Hit(chunk=self.index.chunks[i], score=round(score, 6), rank=r)
-            for r, (i, score) in enumerate(ranked, start=1)
-        ][offset : offset + k]
+        wanted = max(offset + k, 0)
+        fetch = wanted if not collapse else max(2 * wanted, self.config.depth)
+        while True:
+            ranked = self.rank(query, fetch, filters, mode)
+            hits = [
+                Hit(chunk=self.index.chunks[i], score=round(score, 6), rank=r)
+                for r, (i, score) in enumerate(ranked, start=1)
+            ]
+            if collapse:
+                hits = collapse_versions(hits)
+            # Collapsing can leave fewer than wanted while more candidates exist: fetch deeper.
+            if not collapse or len(hits) >= wanted or len(ranked) < fetch or fetch >= len(self.index):
+                break
+            fetch *= 4
+        hits = hits[offset : offset + k]
         took = (time.perf_counter() - started) * 1000
         return SearchResult(query=query, hits=hits, took_ms=round(took, 2), mode=mode)
 

@@ -12,6 +12,7 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
@@ -24,6 +25,9 @@ from .embedders import Embedder
 from .errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
 from .generations import resolve_index_dir
 from .lexical import write_lexical_index
+
+if TYPE_CHECKING:
+    from .versions import OtherVersion
 
 logger = logging.getLogger(__name__)
 
@@ -59,6 +63,8 @@ class Hit:
     chunk: Chunk
     score: float
     rank: int
+    # Other acts' wordings of the same section folded into this hit (index.versions); () when not collapsed.
+    versions: tuple[OtherVersion, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -2,12 +2,16 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+
 from index.answer import Answer
 from index.highlight import highlight_spans
 from index.sections import AmendmentNote, DocumentView, SectionView, amendment_notes, subsections
+from index.store import Hit
+from index.versions import OtherVersion
 from ingest.models import Chunk, Citation
 
-from .schemas import AmendmentOut, CitationOut, HighlightOut, HitOut
+from .schemas import AmendmentOut, CitationOut, HighlightOut, HitOut, OtherVersionOut
 from .schemas_more import (
     AnswerSentenceOut,
     AskResponse,
@@ -39,7 +43,7 @@ def amendments_out(citation: Citation) -> list[AmendmentOut]:
     return [_amendment(n) for n in amendment_notes(citation)]
 
 
-def _hit(chunk: Chunk, score: float, rank: int, query: str | None) -> HitOut:
+def _hit(chunk: Chunk, score: float, rank: int, query: str | None, versions: Sequence[OtherVersion] = ()) -> HitOut:
     return HitOut(
         id=chunk.id,
         rank=rank,
@@ -48,7 +52,16 @@ def _hit(chunk: Chunk, score: float, rank: int, query: str | None) -> HitOut:
         text=chunk.text,
         highlights=highlights_out(chunk.text, query) if query else [],
         amendments=amendments_out(chunk.citation),
+        other_versions=[
+            OtherVersionOut(id=v.chunk_id, act=v.act, label=v.label, in_force=v.in_force, score=round(v.score, 6))
+            for v in versions
+        ],
     )
+
+
+def hit_out(hit: Hit, query: str | None = None) -> HitOut:
+    """A search hit with its citation, highlights, amendment notes and folded other versions."""
+    return _hit(hit.chunk, hit.score, hit.rank, query, hit.versions)
 
 
 def answer_out(answer: Answer) -> AskResponse:

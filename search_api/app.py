@@ -12,14 +12,14 @@ from fastapi import Depends, FastAPI, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from index.search import Searcher
-from index.store import Filters, Hit
+from index.store import Filters
 from lahde.settings import Settings, get_settings
 
 from .admin import index_watch, install_admin
-from .adapters import amendments_out, highlights_out
+from .adapters import hit_out
 from .errors import ApiError, NotReadyError, install_error_handlers
 from .extensions import install_extensions
-from .schemas import CitationOut, Health, HitOut, Problem, SearchMode, SearchResponse
+from .schemas import Health, Problem, SearchMode, SearchResponse, VersionsMode
 from .web import install_web
 
 logger = logging.getLogger(__name__)
@@ -42,18 +42,6 @@ def clean_query(q: str, settings: Settings) -> str:
             [{"field": "q", "message": f"longer than {settings.max_query_chars} characters"}],
         )
     return query
-
-
-def _hit_out(hit: Hit, query: str | None = None) -> HitOut:
-    return HitOut(
-        id=hit.chunk.id,
-        rank=hit.rank,
-        score=round(hit.score, 6),
-        citation=CitationOut(**hit.chunk.citation.to_dict()),
-        text=hit.chunk.text,
-        highlights=highlights_out(hit.chunk.text, query) if query else [],
-        amendments=amendments_out(hit.chunk.citation),
-    )
 
 
 def get_searcher(request: Request) -> Searcher:
@@ -123,6 +111,11 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             SearchMode,
             Query(description="hybrid (default: words and meaning fused), lexical (words only) or dense (meaning only)."),
         ] = "hybrid",
+        versions: Annotated[
+            VersionsMode,
+            Query(description="fold (default): an amending act's wording of a section already listed joins that hit "
+                  "as other_versions; all: every act's wording is a hit of its own."),
+        ] = "fold",
     ) -> SearchResponse:
         """Search passages; hits come best first with their citations."""
         query = clean_query(q, settings)
@@ -132,7 +125,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
         if offset > settings.max_offset:
             raise ApiError(422, "Invalid request", f"offset must be at most {settings.max_offset}", [{"field": "offset", "message": f"greater than {settings.max_offset}"}])
         filters = Filters(kind=kind or None, lang=lang or None, statute=statute or None)
-        result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode)
+        result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode, versions == "fold")
         if settings.log_queries:
             logger.info("search q=%r k=%d hits=%d took=%.1fms", query, k, len(result.hits), result.took_ms)
         else:
@@ -143,7 +136,7 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             offset=offset,
             mode=result.mode,
             took_ms=result.took_ms,
-            hits=[_hit_out(h, query) for h in result.hits],
+            hits=[hit_out(h, query) for h in result.hits],
         )
 
     return app

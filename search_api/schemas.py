@@ -8,6 +8,8 @@ from pydantic import BaseModel, Field
 
 #: Retrieval modes of /api/search (index.search.MODES).
 SearchMode = Literal["hybrid", "dense", "lexical"]
+#: fold: other acts' wordings of a section already listed join its hit; all: every wording is a hit.
+VersionsMode = Literal["fold", "all"]
 
 
 class CitationOut(BaseModel):
@@ -48,6 +50,16 @@ class AmendmentOut(BaseModel):
     note: str = Field(description="Human note, e.g. 'muutettu: 1218/2020 (voimaan 1.8.2021)'.")
 
 
+class OtherVersionOut(BaseModel):
+    """Another act's wording of the hit's section that the same search found (folded into this hit)."""
+
+    id: str = Field(description="Chunk id of that wording, for /api/sections/{id}.")
+    act: str = Field(description="The act holding that wording, e.g. '718/2022' (the statute itself for the text as enacted).")
+    label: str = Field(description="Its citation string.")
+    in_force: str | None = Field(None, description="ISO date the wording took effect; null for the text as enacted.")
+    score: float
+
+
 class HitOut(BaseModel):
     """One search hit."""
 
@@ -58,6 +70,9 @@ class HitOut(BaseModel):
     text: str
     highlights: list[HighlightOut] = Field([], description="Offsets in text of the words that matched the query.")
     amendments: list[AmendmentOut] = Field([], description="Amendment notes when the section has been amended.")
+    other_versions: list[OtherVersionOut] = Field(
+        [], description="Other acts' wordings of this section among the results, newest first (with versions=fold)."
+    )
 
 
 class SearchResponse(BaseModel):

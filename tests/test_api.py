@@ -49,7 +49,7 @@ def test_search_returns_hits_with_citations(client: TestClient):
     assert [h["id"] for h in body["hits"]] == ["a", "e"]
     assert body["k"] == 2 and body["offset"] == 0 and body["took_ms"] >= 0 and body["mode"] == "hybrid"
     first = body["hits"][0]
-    assert set(first) == {"id", "rank", "score", "citation", "text", "highlights", "amendments"}
+    assert set(first) == {"id", "rank", "score", "citation", "text", "highlights", "amendments", "other_versions"}
     assert first["citation"]["label"] == "a" and first["citation"]["statute"] == "531/2017"
     assert [(h["start"], h["end"], h["term"]) for h in first["highlights"]] == [
         (0, 15, "koulutussopimus"), (16, 27, "työpaikalla")
