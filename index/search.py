@@ -106,7 +106,9 @@ class Searcher:
         index = VectorIndex.load(index_dir, model_id=embedder.model_id)
         lexical = load_lexical(index)
         glossary = None
-        if lexical is not None and glossary_path is not None and Path(glossary_path).exists():
+        if lexical is not None and glossary_path is not None and not Path(glossary_path).is_file():
+            logger.warning("glossary %s not found; searching without query expansion", glossary_path)
+        elif lexical is not None and glossary_path is not None:
             try:
                 glossary = Glossary.load(glossary_path, lexical.analyzer)
             except GlossaryError as exc:

@@ -12,7 +12,8 @@ from index.embedders import Embedder, create_embedder
 from index.generations import IndexRoot, ReindexLock
 from index.reindex import ComponentWriter, Progress, ReindexOptions, ReindexResult
 from index.reindex import reindex as run_reindex
-from index.search import Searcher
+from index.glossary import DEFAULT_GLOSSARY
+from index.search import RetrievalConfig, Searcher
 from index.store import Manifest
 from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corpus, load_sources
 
@@ -148,13 +149,19 @@ def reindex(
 
 def open_searcher(settings: Settings, embedder: Embedder | None = None) -> Searcher:
     """Load the index named by the settings (its current generation) with a matching embedder."""
-    return load_searcher(Path(settings.index_dir), embedder or make_embedder(settings))
+    return load_searcher(Path(settings.index_dir), embedder or make_embedder(settings), settings)
 
 
-def load_searcher(index_dir: Path, embedder: Embedder) -> Searcher:
+def load_searcher(index_dir: Path, embedder: Embedder, settings: Settings | None = None) -> Searcher:
     """Load one generation directory for serving; the server's hot reload calls this for each new generation.
 
     Components that add per-generation files (e.g. a lexical index) should load them here too, so a
     reloaded searcher is built exactly like the first one.
     """
-    return Searcher.open(index_dir, embedder)
+    settings = settings or Settings()
+    return Searcher.open(
+        index_dir,
+        embedder,
+        glossary_path=settings.glossary or DEFAULT_GLOSSARY,
+        config=RetrievalConfig(glossary_weight=settings.glossary_weight),
+    )

@@ -22,6 +22,12 @@ class Settings(BaseSettings):
         "default: embeddings.sqlite inside the index directory, so the cache moves with the index.",
     )
     sources: Path = Field(Path("corpus/sources.toml"), description="The manifest of sources to index.")
+    glossary: Path | None = Field(
+        None, description="Domain glossary (TOML) for query expansion; default: corpus/glossary.toml of this checkout."
+    )
+    glossary_weight: float = Field(
+        0.5, ge=0, description="BM25 weight of glossary expansion terms relative to the query's own words; 0 = off."
+    )
     finlex_dir: Path | None = Field(
         None, description="Override for the Finlex statute folder named in the sources manifest."
     )

@@ -63,7 +63,7 @@ class IndexReloader:
                 from lahde.service import load_searcher
 
                 embedder = current.embedder if current is not None else self._make_embedder()
-                fresh = load_searcher(wanted, embedder)
+                fresh = load_searcher(wanted, embedder, self.settings)
             except Exception as exc:  # noqa: BLE001 - keep serving the old generation, report why
                 self.last_error = f"cannot load {wanted}: {exc}"
                 logger.error("index reload failed, still serving %s: %s", serving_generation(current), exc)

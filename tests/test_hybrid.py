@@ -139,3 +139,21 @@ def test_dense_feedback_moves_the_query_towards_its_best_chunks(tmp_path: Path):
     assert [h.chunk.id for h in moved] == ["x", "y", "z"]
     # q' = (q + x) / |q + x| with x = (palkka + oppisopimus) / √2, so cos(q', y) = 0.5 / √(2 + √2).
     assert moved[1].score == pytest.approx(0.5 / (2 + 2**0.5) ** 0.5, abs=1e-6) and moved[2].score == 0.0
+
+
+def test_settings_choose_the_glossary_and_its_weight(tiny_index: Path, tmp_path: Path, caplog):
+    from lahde.service import load_searcher
+    from lahde.settings import Settings
+
+    own = tmp_path / "own.toml"
+    own.write_text('[fi]\n"läksy" = "uhkasakko"\n', encoding="utf-8")
+    searcher = load_searcher(tiny_index, HashingEmbedder(), Settings(glossary=own, glossary_weight=0.25))
+    assert searcher.lexical_terms("läksy", "fi")[1] == ["uhkasakko", "uhka", "sakko"]
+    assert searcher.config.glossary_weight == 0.25
+    # The only section on fines (22 §) is found through the institution's own word.
+    assert searcher.search("läksy", k=1, mode="lexical").hits[0].chunk.id == "fi.1214-2020.s22"
+    off = load_searcher(tiny_index, HashingEmbedder(), Settings(glossary=own, glossary_weight=0))
+    assert off.search("läksy", k=1, mode="lexical").hits == []
+    with caplog.at_level(logging.WARNING):
+        missing = load_searcher(tiny_index, HashingEmbedder(), Settings(glossary=tmp_path / "none.toml"))
+    assert missing.glossary is None and "none.toml not found" in caplog.text

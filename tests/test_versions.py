@@ -4,10 +4,15 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+from fastapi.testclient import TestClient
+
 from index.search import Searcher
 from index.store import Hit, build_index
 from index.versions import OtherVersion, collapse_versions, version_key
 from ingest.models import Chunk, Citation
+from lahde.settings import Settings
+from search_api.app import create_app
 
 from .fakes import HashingEmbedder
 
@@ -77,3 +82,58 @@ def test_searcher_collapses_before_paging(tmp_path: Path):
     ]
     second = searcher.search(query, k=2, offset=2, collapse=True).hits
     assert [(h.chunk.id, h.rank) for h in second] == [("fi.531-2017.s45.m1-2", 3)]
+
+
+@pytest.fixture()
+def versions_client(tmp_path: Path):
+    embedder = HashingEmbedder()
+    build_index([BASE, NEW_2020, NEW_2022, TUVA, MOM_1], embedder, tmp_path / "idx")
+    app = create_app(Settings(index_dir=tmp_path / "idx"), searcher=Searcher.open(tmp_path / "idx", embedder))
+    with TestClient(app) as c:
+        yield c
+
+
+def test_api_folds_versions_unless_asked_for_all(versions_client: TestClient):
+    params = {"q": "opiskelija katsotaan eronneeksi", "k": 3}
+    folded = versions_client.get("/api/search", params=params).json()["hits"]
+    assert [h["id"] for h in folded] == ["fi.531-2017.s97", "fi.1215-2020.s18", "fi.531-2017.s45.m1-2"]
+    assert [(v["id"], v["act"], v["in_force"]) for v in folded[0]["other_versions"]] == [
+        ("fi.718-2022.s97", "718/2022", "2022-08-01"), ("fi.1218-2020.s97", "1218/2020", "2021-08-01"),
+    ]
+    every = versions_client.get("/api/search", params={**params, "versions": "all"}).json()["hits"]
+    assert [h["id"] for h in every] == ["fi.531-2017.s97", "fi.1215-2020.s18", "fi.718-2022.s97"]
+    assert all(h["other_versions"] == [] for h in every)
+    assert versions_client.get("/api/search", params={**params, "versions": "some"}).status_code == 422
+
+
+def test_web_page_lists_the_other_wordings_with_links(versions_client: TestClient):
+    html = versions_client.get("/", params={"q": "opiskelija katsotaan eronneeksi"}).text
+    assert "Sama pykälä myös:" in html
+    assert html.count('href="/osio/fi.718-2022.s97') == 1 and "718/2022 (voimaan 1.8.2022)</a>" in html
+    assert "1218/2020 (voimaan 1.8.2021)</a>" in html
+    sv = versions_client.get("/", params={"q": "opiskelija katsotaan eronneeksi", "ui": "sv"}).text
+    assert "Samma paragraf även:" in sv and "718/2022 (i kraft 1.8.2022)</a>" in sv
+
+
+@pytest.mark.slow
+def test_real_model_folds_the_amended_wordings_of_97_section(tmp_path: Path, real_embedder, embedding_cache_path):
+    from ingest.corpus import ingest_files
+
+    from .conftest import build_cached, finlex_file
+
+    report = ingest_files([finlex_file(n) for n in ("asd20170531.xml", "asd20201218.xml", "asd20220718.xml")])
+    assert not report.errors
+    out = build_cached([c for d in report.documents for c in d.chunks], real_embedder, tmp_path / "idx", embedding_cache_path)
+    searcher = Searcher.open(out, real_embedder)
+    query = "milloin opiskelija katsotaan eronneeksi"
+    every = [h.chunk.id for h in searcher.search(query, k=5).hits]
+    folded = searcher.search(query, k=5, collapse=True).hits
+    # Unfolded, three of the five hits are wordings of 97 §; folded, five distinct sections.
+    assert every[:3] == ["fi.531-2017.s97", "fi.718-2022.s97", "fi.1218-2020.s97"]
+    assert [(h.chunk.id, [v.chunk_id for v in h.versions]) for h in folded] == [
+        ("fi.531-2017.s97", ["fi.718-2022.s97", "fi.1218-2020.s97"]),
+        ("fi.531-2017.s111", ["fi.1218-2020.s111"]),
+        ("fi.1218-2020.s38", ["fi.531-2017.s38"]),
+        ("fi.531-2017.s59", []),
+        ("fi.531-2017.s58", ["fi.1218-2020.s58"]),
+    ]
