@@ -32,6 +32,21 @@ class OtherVersion:
     in_force: str | None  # ISO date the wording took effect (None for the statute as enacted)
     score: float
 
+    def note(self, lang: str = "fi") -> str:
+        """Short note for a list of wordings: ``718/2022 (voimaan 1.8.2022)``, ``531/2017 (alkuperäinen)``."""
+        words = _WORDS.get(lang, _WORDS["fi"])
+        if not self.in_force:
+            return f"{self.act} ({words['enacted']})"
+        try:
+            y, m, d = (int(x) for x in self.in_force.split("-"))
+            date = f"{d}.{m}.{y}"
+        except ValueError:  # not an ISO date: show it as the index has it
+            date = self.in_force
+        return f"{self.act} ({words['in_force']} {date})"
+
+
+_WORDS = {"fi": {"in_force": "voimaan", "enacted": "alkuperäinen"}, "sv": {"in_force": "i kraft", "enacted": "ursprunglig"}}
+
 
 def version_key(chunk: Chunk) -> VersionKey | None:
     """The section a chunk is a wording of, in its language; None outside numbered statute sections."""

@@ -156,9 +156,12 @@ def changes(index: Path | None, since: str | None, diff: bool, as_json: bool) ->
 @click.option("--statute", help="Only this statute, e.g. 531/2017.")
 @click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
               help="Retrieval: lexical + dense fused, or one of them alone.")
+@click.option("--all-versions", is_flag=True,
+              help="List every act's wording of a section as its own hit (default: fold them into the best hit).")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 def search(
-    query: str, k: int, kind: str | None, lang: str | None, statute: str | None, mode: str, index: Path | None
+    query: str, k: int, kind: str | None, lang: str | None, statute: str | None, mode: str, all_versions: bool,
+    index: Path | None,
 ) -> None:
     """Search the index and print the best-matching passages with their citations."""
     from .service import open_searcher
@@ -167,13 +170,16 @@ def search(
         searcher = open_searcher(_settings(index))
     except IndexError_ as exc:
         raise click.ClickException(str(exc)) from exc
-    result = searcher.search(query, k=k, filters=Filters(kind=kind, lang=lang, statute=statute), mode=mode)
+    filters = Filters(kind=kind, lang=lang, statute=statute)
+    result = searcher.search(query, k=k, filters=filters, mode=mode, collapse=not all_versions)
     if not result.hits:
         click.echo("No results.")
     for hit in result.hits:
         first_line = hit.chunk.text.strip().splitlines()[0] if hit.chunk.text.strip() else ""
         click.echo(f"{hit.rank}. {hit.chunk.citation.label}  [{hit.score:.3f}]  {hit.chunk.id}")
         click.echo(f"   {first_line[:200]}")
+        if hit.versions:
+            click.echo("   myös: " + ", ".join(v.note() for v in hit.versions))
     click.echo(f"({result.took_ms:.0f} ms)")
 
 

@@ -19,7 +19,6 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from index.store import Hit
-from index.versions import OtherVersion
 from lahde.settings import Settings, get_settings
 
 from . import views
@@ -110,21 +109,8 @@ def _card(hit: Hit, query: str, ui: str, number: int | None = None) -> dict[str,
         "text": hit.chunk.text,
         "paragraphs": views.highlight_paragraphs(hit.chunk.text, query),
         "amendments": views.amendment_notes(hit.chunk, ui),
-        "versions": [{"id": v.chunk_id, "text": _version_text(v, ui)} for v in hit.versions],
+        "versions": [{"id": v.chunk_id, "text": v.note(ui)} for v in hit.versions],
     }
-
-
-def _version_text(version: OtherVersion, ui: str) -> str:
-    """'718/2022 (voimaan 1.8.2022)' or '531/2017 (alkuperäinen)' for the list of other wordings."""
-    t = STRINGS[ui]
-    if not version.in_force:
-        return f"{version.act} ({t['version_enacted']})"
-    try:
-        y, m, d = (int(x) for x in version.in_force.split("-"))
-        date = f"{d}.{m}.{y}"
-    except ValueError:  # not an ISO date: show it as the index has it
-        date = version.in_force
-    return f"{version.act} ({t['version_in_force']} {date})"
 
 
 def _excerpt(card: dict[str, Any], limit: int = 3) -> dict[str, Any]:

@@ -67,3 +67,19 @@ def test_search_without_an_index_says_how_to_build_one(tmp_path: Path):
     result = _lahde("search", "hoks", env={"LAHDE_INDEX_DIR": str(tmp_path / "none")})
     assert result.returncode == 1
     assert "no index at" in result.stderr and "lahde build" in result.stderr
+
+
+def test_search_folds_an_amending_acts_wording_unless_asked(corpus_env: dict[str, str]):
+    sources = Path(corpus_env["LAHDE_SOURCES"])
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace('["fi/asd20201215.xml"]', '["fi/asd20201215.xml", "fi/asd20220719.xml"]'),
+        encoding="utf-8",
+    )
+    assert _lahde("build", env=corpus_env).returncode == 0
+    folded = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env).stdout.splitlines()
+    every = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", "--all-versions", env=corpus_env)
+    hits = lambda lines: [line.rsplit("  ", 1)[-1] for line in lines if line[:1].isdigit()]  # noqa: E731
+    assert hits(folded) == ["fi.1215-2020.s18", "fi.1215-2020.s25", "fi.1215-2020.s8"]
+    assert folded[2] == "   myös: 719/2022 (voimaan 1.8.2022)"
+    assert hits(every.stdout.splitlines()) == ["fi.1215-2020.s18", "fi.719-2022.s18", "fi.1215-2020.s25"]
+    assert "myös:" not in every.stdout

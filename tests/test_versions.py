@@ -61,6 +61,13 @@ def test_other_acts_wordings_fold_into_the_best_hit_newest_first():
     assert all(h.versions == () for h in out[1:])
 
 
+def test_version_notes_in_finnish_and_swedish():
+    v = OtherVersion("fi.718-2022.s97", "718/2022", "x", "2022-08-01", 0.5)
+    assert v.note() == "718/2022 (voimaan 1.8.2022)" and v.note("sv") == "718/2022 (i kraft 1.8.2022)"
+    assert OtherVersion("fi.531-2017.s97", "531/2017", "x", None, 0.5).note("sv") == "531/2017 (ursprunglig)"
+    assert OtherVersion("a", "1/2020", "x", "syksy 2020", 0.5).note() == "1/2020 (voimaan syksy 2020)"
+
+
 def test_an_amending_acts_hit_first_keeps_the_enacted_text_as_a_version():
     out = collapse_versions(_hits(NEW_2022, BASE))
     assert [h.chunk.id for h in out] == ["fi.718-2022.s97"]
