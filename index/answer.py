@@ -232,20 +232,27 @@ def _with_known_query(searcher: Searcher, text: str, vector: np.ndarray) -> Sear
 def _choose(
     candidates: list[tuple[Hit, int, int]], scores: np.ndarray, limit: int, margin: float
 ) -> list[tuple[Hit, int, int, float]]:
-    """The best sentences within ``margin`` of the best one, at most ``limit``, at most two per passage."""
+    """The best sentences within ``margin`` of the best one, at most ``limit``, at most two per passage.
+
+    A sentence whose words were already chosen from another passage is skipped: an amending act
+    restates its section, so the same sentence is often found in two or three acts.
+    """
     if not candidates:
         return []
     order = np.argsort(-scores, kind="stable")
     best = float(scores[order[0]])
     chosen: list[tuple[Hit, int, int, float]] = []
     per_chunk: dict[str, int] = {}
+    said: set[str] = set()
     for i in order:
         score = float(scores[i])
         if chosen and score < best - margin:
             break
         hit, s, e = candidates[i]
-        if per_chunk.get(hit.chunk.id, 0) >= 2:
+        words = " ".join(hit.chunk.text[s:e].split())
+        if per_chunk.get(hit.chunk.id, 0) >= 2 or words in said:
             continue
+        said.add(words)
         per_chunk[hit.chunk.id] = per_chunk.get(hit.chunk.id, 0) + 1
         chosen.append((hit, s, e, score))
         if len(chosen) >= limit:

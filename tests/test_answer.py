@@ -159,3 +159,19 @@ def test_no_passage_left_by_the_filters_means_no_draft(searcher: Searcher):
     answer = AnswerDrafter(searcher, min_score=0.0).ask("palkka", k=3, filters=Filters(statute="9/9999"))
     assert not answer.answered and answer.nearest == [] and answer.sentences == []
     assert answer.text == NO_SOURCE_FI and answer.best_sentence_score == 0.0
+
+
+def test_a_sentence_restated_by_an_amending_act_is_quoted_once(tmp_path: Path):
+    amended = Chunk(
+        id="fi.9-2001.s3",
+        text="Opiskelija voi erota ilmoittamalla siitä kirjallisesti koulutuksen järjestäjälle. Ero tulee voimaan sinä päivänä, jona ilmoitus saapuu järjestäjälle.",
+        citation=Citation(doc_id="fi.9-2001", doc_title="Muutoslaki", kind="laki", lang="fi",
+                          label="Muutoslaki (9/2001) 3 §", statute="9/2001", section="3", amends_statute="1/2000"),
+    )
+    embedder = HashingEmbedder(dim=256, model_id="test/hashing-256")
+    build_index([*CHUNKS, amended], embedder, tmp_path / "idx")
+    drafter = AnswerDrafter(Searcher.open(tmp_path / "idx", embedder), min_score=0.0, sentence_margin=2.0)
+    answer = drafter.ask("voiko opiskelija erota ilmoittamalla kirjallisesti", k=2)
+    texts = [s.text for s in answer.sentences]
+    assert texts.count("Opiskelija voi erota ilmoittamalla siitä kirjallisesti koulutuksen järjestäjälle.") == 1
+    assert "Ero tulee voimaan sinä päivänä, jona ilmoitus saapuu järjestäjälle." in texts
