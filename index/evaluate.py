@@ -3,7 +3,8 @@
 Hits are mapped to the section they cite (``citation.statute`` + ``citation.section``) and
 de-duplicated before scoring, so a section split into several chunks (momentti runs) or present
 in both languages counts once, at its best rank. Gains for nDCG are ``2^grade - 1`` (grade 2 → 3,
-grade 1 → 1); recall and MRR count every judged section (grade ≥ 1) as relevant.
+grade 1 → 1); recall and MRR count every judged section (grade ≥ 1) as relevant. S@5 is the
+coach's view: the share of questions with a section that settles them (grade 2) in the top 5.
 
 Versions: the corpus holds each statute as enacted plus its amending acts, and an amending act's
 section is a new wording of the base statute's section (``718/2022 97 §`` rewrites
@@ -30,7 +31,7 @@ if TYPE_CHECKING:
     from .search import Searcher
 
 Key = tuple[str, str]  # (statute, section)
-METRICS = ("R@5", "R@10", "nDCG@10", "MRR@10")
+METRICS = ("R@5", "R@10", "nDCG@10", "MRR@10", "S@5")
 
 
 class EvalDataError(IndexError_):
@@ -136,6 +137,8 @@ def score_ranking(ranked: Sequence[Key], judged: dict[Key, int]) -> dict[str, fl
     idcg = sum((2**g - 1) / math.log2(i + 2) for i, g in enumerate(ideal))
     out["nDCG@10"] = dcg / idcg if idcg else 0.0
     out["MRR@10"] = next((1.0 / (i + 1) for i, k in enumerate(ranked[:10]) if k in relevant), 0.0)
+    settling = {k for k, g in judged.items() if g >= 2} or relevant
+    out["S@5"] = 1.0 if settling & set(ranked[:5]) else 0.0
     return out
 
 

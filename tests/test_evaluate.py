@@ -81,7 +81,11 @@ def test_score_ranking_exact_values():
     dcg = 1 / math.log2(3) + 3 / math.log2(4)
     idcg = 3 / math.log2(2) + 1 / math.log2(3)
     assert m["nDCG@10"] == pytest.approx(dcg / idcg)
-    assert score_ranking([("X", "1")] * 1, judged) == {"R@5": 0.0, "R@10": 0.0, "nDCG@10": 0.0, "MRR@10": 0.0}
+    assert score_ranking([("X", "1")] * 1, judged) == {
+        "R@5": 0.0, "R@10": 0.0, "nDCG@10": 0.0, "MRR@10": 0.0, "S@5": 0.0
+    }
+    # S@5 needs the settling (grade-2) section in the top 5; a related (grade-1) one is not enough.
+    assert score_ranking([("A", "2")], judged)["S@5"] == 0.0 and m["S@5"] == 1.0
 
 
 def test_recall_at_5_ignores_hits_below_rank_5():
