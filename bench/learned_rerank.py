@@ -9,7 +9,8 @@ hand-tuned fusion, using every signal the index and the bundled model can give? 
 chunk (the best 100 of each side) gets these features, each scaled to 0..1 over the question's
 candidates:
 
-- ``lexical``, ``dense``: the fusion's own inputs (min-max normalised BM25 and cosine);
+- ``lexical``, ``dense``: the fusion's own inputs (min-max normalised BM25 and cosine; the dense
+  side embeds the question with the glossary's phrases, as the search does);
 - ``lexical_rank``, ``dense_rank``: 1 / (1 + rank) on each side;
 - ``heading_bm25``, ``heading_cosine``: the query against the chapter and section headings alone
   (a BM25 index of the analysed headings; the headings embedded as passages);
@@ -20,7 +21,7 @@ candidates:
 - ``amending_act``: 1 for a section of an amending act.
 
 A linear score is learned by coordinate ascent on mean Recall@5 + nDCG@10 (versions folded, as
-``lahde eval`` scores), starting from the search default (lexical 2, dense 1). Rows: the default;
+``lahde eval`` scores), starting from the search default (its fusion weights). Rows: the default;
 the weights learned on all dev questions, scored on the same questions (in-sample, optimistic);
 5-fold cross-validation on the dev set (each fold scored with weights learned on the other four);
 the all-dev weights on the held-out set. The ~1,800 headings and ~3,400 momentit are embedded once
@@ -47,14 +48,15 @@ from index.analysis import guess_lang  # noqa: E402
 from index.cache import EmbeddingCache, embed_with_cache  # noqa: E402
 from index.embedders import create_embedder  # noqa: E402
 from index.evaluate import METRICS, load_qrels, load_questions, score_ranking  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.search import RetrievalConfig, Searcher  # noqa: E402
 from index.store import read_manifest  # noqa: E402
 
 FEATURES = (
     "lexical", "dense", "lexical_rank", "dense_rank", "heading_bm25", "heading_cosine", "momentti", "statute",
     "amending_act",
 )
-DEFAULT = np.array([2.0, 1.0] + [0.0] * (len(FEATURES) - 2))
+_CONFIG = RetrievalConfig()
+DEFAULT = np.array([_CONFIG.lexical_weight, _CONFIG.dense_weight] + [0.0] * (len(FEATURES) - 2))
 STEPS = (-1.0, -0.5, -0.2, -0.1, 0.1, 0.2, 0.5, 1.0)
 Data = dict[str, tuple[np.ndarray, np.ndarray]]  # qid → (candidate chunk positions, feature matrix)
 

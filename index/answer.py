@@ -169,8 +169,11 @@ class AnswerDrafter:
         started = time.perf_counter()
         # The searcher decides which passages (hybrid by default); sentences are scored
         # against the query with the embedder, so the threshold does not depend on how hits are ranked.
-        query_vec = self.searcher.embedder.embed_queries([question])[0]
-        hits = _with_known_query(self.searcher, question, query_vec).search(question, k, filters).hits
+        # The dense side may embed the question with glossary phrases appended: both in one call.
+        texts = list(dict.fromkeys([question, self.searcher.dense_text(question, filters)]))
+        vectors = self.searcher.embedder.embed_queries(texts)
+        query_vec = vectors[0]
+        hits = _with_known_queries(self.searcher, dict(zip(texts, vectors))).search(question, k, filters).hits
         searched = time.perf_counter()
         candidates: list[tuple[Hit, int, int]] = []
         for hit in hits:
@@ -196,36 +199,35 @@ class AnswerDrafter:
         )
 
 
-class _KnownQuery:
-    """An embedder that answers one known query from a vector already computed, and delegates the rest."""
+class _KnownQueries:
+    """An embedder that answers known queries from vectors already computed, and delegates the rest."""
 
-    def __init__(self, embedder: object, text: str, vector: np.ndarray) -> None:
+    def __init__(self, embedder: object, known: dict[str, np.ndarray]) -> None:
         self._embedder = embedder
-        self._text = text
-        self._vector = vector
+        self._known = known
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """The known vector for the known text; the wrapped embedder for anything else."""
+        """The known vectors when every text is known; the wrapped embedder otherwise."""
         texts = list(texts)
-        if texts == [self._text]:
-            return self._vector.reshape(1, -1)
+        if texts and all(t in self._known for t in texts):
+            return np.stack([self._known[t] for t in texts])
         return self._embedder.embed_queries(texts)  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._embedder, name)
 
 
-def _with_known_query(searcher: Searcher, text: str, vector: np.ndarray) -> Searcher:
-    """A shallow copy of the searcher whose embedder already knows this query's vector.
+def _with_known_queries(searcher: Searcher, known: dict[str, np.ndarray]) -> Searcher:
+    """A shallow copy of the searcher whose embedder already knows these query vectors.
 
-    The drafter needs the query vector for sentence scoring, and the searcher needs it to search;
-    this way the model embeds the question once. A searcher that does not read ``self.embedder``
-    simply embeds again: slower, never different.
+    The drafter needs the question's vector for sentence scoring, and the searcher needs its
+    dense text's vector to search; this way the model embeds them in one call. A searcher that
+    does not read ``self.embedder`` simply embeds again: slower, never different.
     """
     if not hasattr(searcher, "embedder"):
         return searcher
     twin = copy.copy(searcher)
-    twin.embedder = _KnownQuery(searcher.embedder, text, vector)  # type: ignore[assignment]
+    twin.embedder = _KnownQueries(searcher.embedder, known)  # type: ignore[assignment]
     return twin
 
 

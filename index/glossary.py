@@ -1,4 +1,10 @@
-"""Domain glossary (corpus/glossary.toml): query expansion for the lexical side."""
+"""Domain glossary (corpus/glossary.toml): query expansion for the lexical and the dense side.
+
+The lexical side adds the analysed expansion terms to the BM25 query at a lower weight
+(``expand``); the dense side embeds the query with the matching expansions appended as written
+(``phrases``), because the embedding model does not know the field's acronyms and slang either
+("koso", "hoks", "amis"). Both are measured in docs/retrieval.md.
+"""
 
 from __future__ import annotations
 
@@ -29,13 +35,13 @@ class Glossary:
 
     def __init__(self, entries: list[Entry], analyzer: Analyzer) -> None:
         self.entries = entries
-        self._analysed: list[tuple[str, frozenset[str], list[str]]] = []
+        self._analysed: list[tuple[Entry, frozenset[str], list[str]]] = []
         for e in entries:
             key_terms = frozenset(analyzer.analyze(e.key, e.lang))
             if not key_terms:
                 logger.warning("glossary key %r (%s) has no index terms; skipped", e.key, e.lang)
                 continue
-            self._analysed.append((e.lang, key_terms, analyzer.analyze(e.expansion, e.lang)))
+            self._analysed.append((e, key_terms, analyzer.analyze(e.expansion, e.lang)))
 
     @classmethod
     def load(cls, path: str | Path, analyzer: Analyzer) -> "Glossary":
@@ -55,15 +61,30 @@ class Glossary:
                 entries.append(Entry(lang, key, value))
         return cls(entries, analyzer)
 
+    def _matching(self, terms_by_lang: dict[str, list[str]]) -> list[tuple[Entry, list[str]]]:
+        """Entries whose key terms all occur in the query's analysed terms of the entry's language."""
+        out = []
+        for entry, key_terms, expansion in self._analysed:
+            terms = terms_by_lang.get(entry.lang)
+            if terms is not None and key_terms <= set(terms):
+                out.append((entry, expansion))
+        return out
+
     def expand(self, terms_by_lang: dict[str, list[str]]) -> list[str]:
         """Expansion terms for a query given its analysed terms per language (not repeating them)."""
         have = {t for terms in terms_by_lang.values() for t in terms}
         out: list[str] = []
-        for lang, key_terms, expansion in self._analysed:
-            terms = terms_by_lang.get(lang)
-            if terms is None or not key_terms <= set(terms):
-                continue
+        for _entry, expansion in self._matching(terms_by_lang):
             for t in expansion:
                 if t not in have and t not in out:
                     out.append(t)
         return out
+
+    def phrases(self, terms_by_lang: dict[str, list[str]]) -> list[str]:
+        """The matching entries' expansions as written in the file, each once, in file order."""
+        return list(dict.fromkeys(entry.expansion for entry, _terms in self._matching(terms_by_lang)))
+
+
+def with_phrases(query: str, phrases: list[str]) -> str:
+    """The text the dense side embeds: the query, then the glossary's phrases in parentheses."""
+    return f"{query} ({', '.join(phrases)})" if phrases else query

@@ -13,7 +13,7 @@ import numpy as np
 from .analysis import LANGS, guess_lang
 from .embedders import Embedder
 from .errors import GlossaryError, IndexError_
-from .glossary import DEFAULT_GLOSSARY, Glossary
+from .glossary import DEFAULT_GLOSSARY, Glossary, with_phrases
 from .hybrid import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
 from .lexical import LexicalIndex, top_k
 from .references import ReferenceResolver
@@ -46,6 +46,9 @@ class RetrievalConfig:
     depth: int = 100  # candidates taken from each side before fusion
     glossary_weight: float = 0.5  # BM25 weight of glossary expansion terms relative to the query's own
     use_glossary: bool = True
+    # The dense side embeds the query with the matching glossary phrases appended (the model does
+    # not know "koso" or "hoks" either); use_glossary=False turns off both sides.
+    dense_glossary: bool = True
     use_references: bool = True
     guess_query_lang: bool = True  # analyse a query only in its language when marker words tell it
     # Dense pseudo-relevance feedback: the query vector plus this share of the mean of its best
@@ -177,10 +180,11 @@ class Searcher:
 
     def dense_ranked(self, query: str, k: int, filters: Filters | None) -> list[tuple[int, float]]:
         """Dense candidates: (chunk position, cosine) best first."""
-        vec = self._vectors.get(query)
+        text = self.dense_text(query, filters)
+        vec = self._vectors.get(text)
         if vec is None:
-            vec = self.embedder.embed_queries([query])[0]
-            self._vectors.put(query, vec)
+            vec = self.embedder.embed_queries([text])[0]
+            self._vectors.put(text, vec)
         c = self.config
         if c.dense_feedback > 0 and c.feedback_docs > 0:
             vec = self._with_feedback(vec, filters)
@@ -197,22 +201,37 @@ class Searcher:
         norm = float(np.linalg.norm(moved))
         return (moved / norm).astype(np.float32) if norm > 0 else vec
 
-    def lexical_terms(self, query: str, lang: str | None = None) -> tuple[list[str], list[str]]:
-        """The query's analysed terms and the glossary's expansion terms."""
+    def query_lang(self, query: str, filters: Filters | None = None) -> str | None:
+        """The language a query is analysed in: the lang filter, else the guess from marker words, else None (both)."""
+        lang = filters.lang if filters is not None and filters.lang else None
+        if lang is None and self.config.guess_query_lang:
+            lang = guess_lang(query)
+        return lang
+
+    def analysed(self, query: str, lang: str | None = None) -> dict[str, list[str]]:
+        """The query's analysed terms per language: its own language alone when known, else each."""
         assert self.lexical is not None
         langs = (lang,) if lang in LANGS else LANGS
-        by_lang = {la: self.lexical.analyzer.analyze(query, la) for la in langs}
-        terms = list(dict.fromkeys(t for la in langs for t in by_lang[la]))
+        return {la: self.lexical.analyzer.analyze(query, la) for la in langs}
+
+    def lexical_terms(self, query: str, lang: str | None = None) -> tuple[list[str], list[str]]:
+        """The query's analysed terms and the glossary's expansion terms."""
+        by_lang = self.analysed(query, lang)
+        terms = list(dict.fromkeys(t for la_terms in by_lang.values() for t in la_terms))
         extra = self.glossary.expand(by_lang) if self.glossary is not None and self.config.use_glossary else []
         return terms, extra
+
+    def dense_text(self, query: str, filters: Filters | None = None) -> str:
+        """The text the dense side embeds: the query, with the glossary's matching phrases appended."""
+        c = self.config
+        if self.glossary is None or self.lexical is None or not (c.use_glossary and c.dense_glossary):
+            return query
+        return with_phrases(query, self.glossary.phrases(self.analysed(query, self.query_lang(query, filters))))
 
     def lexical_ranked(self, query: str, k: int, filters: Filters | None) -> list[tuple[int, float]]:
         """Lexical candidates: (chunk position, BM25 score) best first, glossary expansion included."""
         assert self.lexical is not None
-        lang = filters.lang if filters is not None and filters.lang else None
-        if lang is None and self.config.guess_query_lang:
-            lang = guess_lang(query)
-        terms, extra = self.lexical_terms(query, lang)
+        terms, extra = self.lexical_terms(query, self.query_lang(query, filters))
         scores = self.lexical.scores(terms)
         if extra:
             scores = scores + self.config.glossary_weight * self.lexical.scores(extra)

@@ -163,5 +163,5 @@ def load_searcher(index_dir: Path, embedder: Embedder, settings: Settings | None
         index_dir,
         embedder,
         glossary_path=settings.glossary or DEFAULT_GLOSSARY,
-        config=RetrievalConfig(glossary_weight=settings.glossary_weight),
+        config=RetrievalConfig(glossary_weight=settings.glossary_weight, dense_glossary=settings.glossary_dense),
     )

@@ -28,6 +28,11 @@ class Settings(BaseSettings):
     glossary_weight: float = Field(
         0.5, ge=0, description="BM25 weight of glossary expansion terms relative to the query's own words; 0 = off."
     )
+    glossary_dense: bool = Field(
+        True,
+        description="Also embed the query with the glossary's matching phrases appended (dense side); "
+        "false = the dense side embeds the query alone.",
+    )
     finlex_dir: Path | None = Field(
         None, description="Override for the Finlex statute folder named in the sources manifest."
     )

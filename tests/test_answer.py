@@ -153,6 +153,12 @@ def test_a_question_is_embedded_once_and_the_shared_searcher_is_untouched(tmp_pa
     answer = AnswerDrafter(searcher, min_score=0.1).ask("saako opiskelija palkkaa koulutussopimuksen aikana", k=3)
     assert embedder.query_calls == 1 and searcher.embedder is embedder
     assert [h.chunk.id for h in answer.nearest] == [h.chunk.id for h in searcher.search(answer.question, 3).hits]
+    # A glossary key in the question: the dense side's text (question + phrase) is embedded in the same call.
+    calls = embedder.query_calls
+    koso = AnswerDrafter(searcher, min_score=0.1).ask("saako koso-opiskelija palkkaa", k=3)
+    assert searcher.dense_text(koso.question) == "saako koso-opiskelija palkkaa (koulutussopimus)"
+    assert embedder.query_calls == calls + 1
+    assert [h.chunk.id for h in koso.nearest] == [h.chunk.id for h in searcher.search(koso.question, 3).hits]
 
 
 def test_no_passage_left_by_the_filters_means_no_draft(searcher: Searcher):

@@ -157,3 +157,40 @@ def test_settings_choose_the_glossary_and_its_weight(tiny_index: Path, tmp_path:
     with caplog.at_level(logging.WARNING):
         missing = load_searcher(tiny_index, HashingEmbedder(), Settings(glossary=tmp_path / "none.toml"))
     assert missing.glossary is None and "none.toml not found" in caplog.text
+
+
+class _RecordingEmbedder(HashingEmbedder):
+    """The fake embedder, remembering the query texts it was given."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.queries: list[str] = []
+
+    def embed_queries(self, texts):  # type: ignore[no-untyped-def]
+        self.queries += list(texts)
+        return super().embed_queries(texts)
+
+
+def test_dense_side_embeds_the_query_with_the_glossary_phrases(tiny_index: Path, tmp_path: Path):
+    from lahde.service import load_searcher
+    from lahde.settings import Settings
+
+    own = tmp_path / "own.toml"
+    own.write_text(
+        '[fi]\n"läksy" = "valvonnan laiminlyönti sakkoon"\n"koso" = "koulutussopimus"\n[sv]\n"puk" = "personlig utvecklingsplan"\n',
+        encoding="utf-8",
+    )
+    embedder = _RecordingEmbedder()
+    on = load_searcher(tiny_index, embedder, Settings(glossary=own))
+    # "läksy" is in no text; the words of the phrase the glossary adds are in 1214/2020 22 §, which the
+    # bag-of-words fake embedder then finds on the dense side alone.
+    assert on.search("läksyjä", k=1, mode="dense").hits[0].chunk.id == "fi.1214-2020.s22"
+    assert embedder.queries == ["läksyjä (valvonnan laiminlyönti sakkoon)"]
+    assert on.dense_text("koso vai läksy") == "koso vai läksy (valvonnan laiminlyönti sakkoon, koulutussopimus)"
+    assert on.dense_text("vad är puk", Filters(lang="sv")) == "vad är puk (personlig utvecklingsplan)"
+    assert on.dense_text("puk", Filters(lang="fi")) == "puk"  # a Swedish key does not match a Finnish query
+    assert on.dense_text("kuka päättää") == "kuka päättää"
+    quiet = _RecordingEmbedder()
+    off = load_searcher(tiny_index, quiet, Settings(glossary=own, glossary_dense=False))
+    off.search("läksyjä", k=1, mode="dense")
+    assert quiet.queries == ["läksyjä"] and off.config.dense_glossary is False

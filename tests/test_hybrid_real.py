@@ -7,7 +7,7 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
-from index.search import Searcher
+from index.search import RetrievalConfig, Searcher
 from index.store import Filters
 from lahde.cli import main
 
@@ -47,6 +47,18 @@ def test_hybrid_finds_what_a_coach_types(searcher: Searcher):
     # acronym + inflection: the glossary maps hoks to the statute's term, Voikko the inflections
     hits = searcher.search("kuka hoksin hyväksyy", k=5).hits
     assert "fi.531-2017.s45" in [h.chunk.id for h in hits]
+
+
+def test_glossary_phrases_lead_the_dense_side_to_the_acronyms_meaning(built_index: Path, real_embedder, searcher: Searcher):
+    # The model does not know "hoks"; with the glossary's phrase appended it finds the HOKS sections.
+    query = "mitä hoksiin kirjataan"
+    assert searcher.dense_text(query) == f"{query} (henkilökohtainen osaamisen kehittämissuunnitelma)"
+    hits = [h.chunk.id for h in searcher.search(query, k=3, mode="dense").hits]
+    assert hits == ["fi.531-2017.s44", "fi.673-2017.s9.m4-5", "fi.1215-2020.s14"]
+    plain = Searcher.open(built_index, real_embedder, config=RetrievalConfig(dense_glossary=False))
+    alone = [h.chunk.id for h in plain.search(query, k=5, mode="dense").hits]
+    assert not {"fi.531-2017.s44", "fi.531-2017.s45", "fi.1215-2020.s14"} & set(alone)
+    assert not any(i.startswith("fi.673-2017.s9.") for i in alone)
 
 
 def test_filters_with_the_real_index(searcher: Searcher):
