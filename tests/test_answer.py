@@ -153,12 +153,17 @@ def test_a_question_is_embedded_once_and_the_shared_searcher_is_untouched(tmp_pa
     answer = AnswerDrafter(searcher, min_score=0.1).ask("saako opiskelija palkkaa koulutussopimuksen aikana", k=3)
     assert embedder.query_calls == 1 and searcher.embedder is embedder
     assert [h.chunk.id for h in answer.nearest] == [h.chunk.id for h in searcher.search(answer.question, 3).hits]
-    # A glossary key in the question: the dense side's text (question + phrase) is embedded in the same call.
+    # A glossary key in the question: what is embedded, once, is the dense side's text (question +
+    # phrase), and the evidence is scored against that same vector.
     calls = embedder.query_calls
     koso = AnswerDrafter(searcher, min_score=0.1).ask("saako koso-opiskelija palkkaa", k=3)
-    assert searcher.dense_text(koso.question) == "saako koso-opiskelija palkkaa (koulutussopimus)"
     assert embedder.query_calls == calls + 1
+    dense_text = searcher.dense_text(koso.question)
+    assert dense_text == "saako koso-opiskelija palkkaa (koulutussopimus)"
     assert [h.chunk.id for h in koso.nearest] == [h.chunk.id for h in searcher.search(koso.question, 3).hits]
+    vec = embedder.embed_queries([dense_text])[0]
+    best = max(float(searcher.index.vector(h.chunk.id) @ vec) for h in koso.nearest)
+    assert koso.top_score == pytest.approx(best, abs=1e-6)
 
 
 def test_no_passage_left_by_the_filters_means_no_draft(searcher: Searcher):
