@@ -80,9 +80,13 @@ class Glossary:
                     out.append(t)
         return out
 
+    def matches(self, terms_by_lang: dict[str, list[str]]) -> list[Entry]:
+        """The entries whose key the query contains, in file order."""
+        return [entry for entry, _terms in self._matching(terms_by_lang)]
+
     def phrases(self, terms_by_lang: dict[str, list[str]]) -> list[str]:
         """The matching entries' expansions as written in the file, each once, in file order."""
-        return list(dict.fromkeys(entry.expansion for entry, _terms in self._matching(terms_by_lang)))
+        return list(dict.fromkeys(entry.expansion for entry in self.matches(terms_by_lang)))
 
 
 def with_phrases(query: str, phrases: list[str]) -> str:

@@ -15,7 +15,7 @@ import numpy as np
 from .analysis import LANGS, guess_lang
 from .embedders import Embedder
 from .errors import GlossaryError, IndexError_
-from .glossary import DEFAULT_GLOSSARY, Glossary, with_phrases
+from .glossary import DEFAULT_GLOSSARY, Entry, Glossary, with_phrases
 from .hybrid import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
 from .lexical import LexicalIndex, top_k
 from .references import ReferenceResolver
@@ -37,6 +37,12 @@ class SearchResult:
     hits: list[Hit]
     took_ms: float
     mode: str = "hybrid"
+    expansions: tuple[Entry, ...] = ()  # glossary entries that expanded the query in this mode
+
+    @property
+    def highlight_query(self) -> str:
+        """The words a page marks in the hits: the query's own and those the glossary expanded it with."""
+        return " ".join([self.query, *(e.expansion for e in self.expansions)])
 
 
 @dataclass(frozen=True)
@@ -162,8 +168,9 @@ class Searcher:
                 break
             fetch *= 4
         hits = hits[offset : offset + k]
+        expansions = self.expansions(query, filters, mode)
         took = (time.perf_counter() - started) * 1000
-        return SearchResult(query=query, hits=hits, took_ms=round(took, 2), mode=mode)
+        return SearchResult(query=query, hits=hits, took_ms=round(took, 2), mode=mode, expansions=expansions)
 
     def rank(self, query: str, k: int, filters: Filters | None, mode: str) -> list[tuple[int, float]]:
         """The k best (chunk position, score) pairs for a query in one mode."""
@@ -234,6 +241,15 @@ class Searcher:
         terms = list(dict.fromkeys(t for la_terms in by_lang.values() for t in la_terms))
         extra = self.glossary.expand(by_lang) if self.glossary is not None and self.config.use_glossary else []
         return terms, extra
+
+    def expansions(self, query: str, filters: Filters | None = None, mode: str = "hybrid") -> tuple[Entry, ...]:
+        """The glossary entries that expand this query in this mode (shown, so a coach sees why a hit came)."""
+        c = self.config
+        if self.glossary is None or self.lexical is None or not c.use_glossary:
+            return ()
+        if not ((mode != "dense" and c.glossary_weight > 0) or (mode != "lexical" and c.dense_glossary)):
+            return ()
+        return tuple(self.glossary.matches(self.analysed(query, self.query_lang(query, filters))))
 
     def dense_text(self, query: str, filters: Filters | None = None) -> str:
         """The text the dense side embeds: the query, with the glossary's matching phrases appended."""

@@ -19,7 +19,7 @@ from .admin import index_watch, install_admin
 from .adapters import hit_out
 from .errors import ApiError, NotReadyError, install_error_handlers
 from .extensions import install_extensions
-from .schemas import Health, Problem, SearchMode, SearchResponse, VersionsMode
+from .schemas import ExpansionOut, Health, Problem, SearchMode, SearchResponse, VersionsMode
 from .web import install_web
 
 logger = logging.getLogger(__name__)
@@ -136,7 +136,8 @@ def create_app(settings: Settings | None = None, searcher: Searcher | None = Non
             offset=offset,
             mode=result.mode,
             took_ms=result.took_ms,
-            hits=[hit_out(h, query) for h in result.hits],
+            expansions=[ExpansionOut(key=e.key, expansion=e.expansion, lang=e.lang) for e in result.expansions],
+            hits=[hit_out(h, result.highlight_query) for h in result.hits],
         )
 
     return app

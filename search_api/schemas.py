@@ -68,11 +68,21 @@ class HitOut(BaseModel):
     score: float
     citation: CitationOut
     text: str
-    highlights: list[HighlightOut] = Field([], description="Offsets in text of the words that matched the query.")
+    highlights: list[HighlightOut] = Field(
+        [], description="Offsets in text of the words that matched the query or a glossary term it was expanded with."
+    )
     amendments: list[AmendmentOut] = Field([], description="Amendment notes when the section has been amended.")
     other_versions: list[OtherVersionOut] = Field(
         [], description="Other acts' wordings of this section among the results, newest first (with versions=fold)."
     )
+
+
+class ExpansionOut(BaseModel):
+    """A glossary entry (corpus/glossary.toml) whose key the query contains."""
+
+    key: str = Field(description="The word or acronym in the query, as the glossary writes it, e.g. koso.")
+    expansion: str = Field(description="The statutes' terms it was searched with too, e.g. koulutussopimus.")
+    lang: str
 
 
 class SearchResponse(BaseModel):
@@ -83,6 +93,9 @@ class SearchResponse(BaseModel):
     offset: int
     mode: SearchMode = Field(description="The mode that ranked the hits: dense when the index has no lexical part.")
     took_ms: float
+    expansions: list[ExpansionOut] = Field(
+        [], description="Glossary entries that expanded the query: their terms were searched for too."
+    )
     hits: list[HitOut]
 
 

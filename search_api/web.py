@@ -213,8 +213,9 @@ async def search_page(request: Request) -> HTMLResponse:
     hits = result.hits[:PER_PAGE]
     scope = views.in_scope(searcher.index, filters)
     context.update(
-        cards=[_excerpt(_card(h, raw_q, ui)) for h in hits],
+        cards=[_excerpt(_card(h, result.highlight_query, ui)) for h in hits],
         has_next=len(result.hits) > PER_PAGE,
+        expansions=[(e.key, e.expansion) for e in result.expansions],
         count_text=t["results_count"].format(first=offset + 1, last=offset + len(hits), scope=scope) if hits else "",
     )
     return _render(request, "search.html", ui, **context)

@@ -28,6 +28,14 @@ def _ask(base: str, question: str, **extra) -> httpx.Response:
     return httpx.post(f"{base}/api/ask", json={"question": question, **extra}, timeout=120)
 
 
+def test_search_names_the_glossary_entries_that_expanded_the_query(server: str):
+    body = _get(server, "/api/search", q="saako koso-opiskelija palkkaa", k=3).json()
+    assert body["expansions"] == [{"key": "koso", "expansion": "koulutussopimus", "lang": "fi"}]
+    # The statutes' term is marked in the hits too, as the word the query was expanded with.
+    assert "koulutussopimus" in {h["term"] for hit in body["hits"] for h in hit["highlights"]}
+    assert _get(server, "/api/search", q="mikä on koulutussopimus", k=3).json()["expansions"] == []
+
+
 def test_search_hits_carry_highlights(server: str):
     hit = _get(server, "/api/search", q="mikä on koulutussopimus", k=3).json()["hits"][0]
     assert hit["id"] == "fi.531-2017.s71"

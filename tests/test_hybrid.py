@@ -9,6 +9,7 @@ from pathlib import Path
 
 import pytest
 
+from index.glossary import Entry
 from index.hybrid import fuse, rrf, weighted
 from index.lexical import LEXICAL_DIR, LEXICAL_META
 from index.search import Searcher
@@ -194,3 +195,10 @@ def test_dense_side_embeds_the_query_with_the_glossary_phrases(tiny_index: Path,
     off = load_searcher(tiny_index, quiet, Settings(glossary=own, glossary_dense=False))
     off.search("läksyjä", k=1, mode="dense")
     assert quiet.queries == ["läksyjä"] and off.config.dense_glossary is False
+    # Each result names the entries that expanded its query, in the modes where they did.
+    used = (Entry("fi", "läksy", "valvonnan laiminlyönti sakkoon"),)
+    assert on.search("läksyjä", k=1).expansions == used
+    assert off.search("läksyjä", k=1, mode="lexical").expansions == used
+    assert off.search("läksyjä", k=1, mode="dense").expansions == ()
+    neither = load_searcher(tiny_index, HashingEmbedder(), Settings(glossary=own, glossary_dense=False, glossary_weight=0))
+    assert neither.search("läksyjä", k=1).expansions == () and on.search("kuka päättää", k=1).expansions == ()

@@ -274,3 +274,13 @@ def test_a_failing_answer_draft_still_shows_the_results(client: TestClient, monk
     response = client.get("/", params={"q": "koulutussopimus", "mode": "ask"})
     assert response.status_code == 200 and "Vastausluonnosta ei voitu koota" in response.text
     assert _result_ids(response.text)[0] == "fi.531-2017.s71"
+
+
+def test_results_name_the_glossary_terms_the_query_was_expanded_with(client: TestClient):
+    html = client.get("/", params={"q": "koso palkka"}).text
+    assert 'class="expansions">Haettiin myös sanaston termeillä: <span class="expansion"><b>koso</b> → koulutussopimus</span></p>' in html
+    assert "fi.531-2017.s71" in _result_ids(html)
+    assert "<mark>Koulutussopimus</mark> tehdään kirjallisesti." in html  # the expansion's word is marked
+    sv = client.get("/", params={"q": "koso palkka", "ui": "sv"}).text
+    assert "Sökningen omfattade också ordlistans termer:" in sv
+    assert 'class="expansions"' not in client.get("/", params={"q": "palkka"}).text

@@ -183,6 +183,16 @@ def test_search_shows_cited_results_at_both_widths(pages: Pages, site: str):
         shot(page, f"02-results-{name}")
 
 
+def test_the_glossary_terms_a_query_was_expanded_with_are_shown(pages: Pages, site: str):
+    page = pages.open(DESKTOP)
+    search(page, site, "mitä hoksiin kirjataan")
+    assert page.locator(".expansions").inner_text() == (
+        "Haettiin myös sanaston termeillä: hoks → henkilökohtainen osaamisen kehittämissuunnitelma"
+    )
+    assert titles(page)[0] == "Laki ammatillisesta koulutuksesta (531/2017) 44 §"
+    shot(page, "02b-expansions-desktop")
+
+
 def test_filters_and_paging(pages: Pages, site: str, real_searcher: Searcher):
     page = pages.open()
     search(page, site, QUERY)
