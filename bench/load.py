@@ -14,7 +14,9 @@ import argparse
 import asyncio
 import csv
 import os
+import socket
 import statistics
+from collections import Counter
 import subprocess
 import sys
 import time
@@ -57,11 +59,16 @@ def ensure_index(index_dir: Path, cache: Path) -> None:
 
 def start_server(index_dir: Path, cache: Path, port: int) -> subprocess.Popen:
     """`lahde serve` as a subprocess; returns once /readyz answers 200."""
+    with socket.socket() as probe:  # another server on the port would answer /readyz in ours' place
+        if probe.connect_ex(("127.0.0.1", port)) == 0:
+            raise SystemExit(f"port {port} is already in use: pass --port")
     env = {**os.environ, "LAHDE_INDEX_DIR": str(index_dir), "LAHDE_CACHE_PATH": str(cache)}
     proc = subprocess.Popen([sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)], env=env, cwd=REPO,
                             stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
+        if proc.poll() is not None:
+            raise SystemExit(f"lahde serve exited with {proc.returncode}")
         try:
             if httpx.get(f"http://127.0.0.1:{port}/readyz", timeout=2).status_code == 200:
                 return proc
@@ -124,6 +131,7 @@ async def run(base: str, endpoint: str, clients: int, seconds: float, k: int) ->
     pct = lambda p: latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000  # noqa: E731
     return {
         "requests": len(latencies), "errors": len(errors), "seconds": elapsed, "rps": len(latencies) / elapsed,
+        "error_kinds": ", ".join(f"{kind} ×{n}" for kind, n in Counter(errors).most_common(3)),
         "p50": pct(50), "p95": pct(95), "p99": pct(99), "mean": statistics.fmean(latencies) * 1000,
     }
 
@@ -155,7 +163,8 @@ def main() -> None:
             proc.wait(timeout=10)
     print(f"/api/{args.endpoint}{'s' if args.endpoint == 'section' else ''} k={k}, {args.clients} clients, {r['seconds']:.0f} s: {r['requests']} requests, "
           f"{r['errors']} errors, {r['rps']:.1f} req/s; latency p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
-          f"p99 {r['p99']:.0f} ms (mean {r['mean']:.0f} ms); cores {os.cpu_count()}, load avg {os.getloadavg()[0]:.1f}")
+          f"p99 {r['p99']:.0f} ms (mean {r['mean']:.0f} ms); cores {os.cpu_count()}, load avg {os.getloadavg()[0]:.1f}"
+          + (f"; errors: {r['error_kinds']}" if r["errors"] else ""))
 
 
 if __name__ == "__main__":
