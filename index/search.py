@@ -42,7 +42,12 @@ class SearchResult:
     @property
     def highlight_query(self) -> str:
         """The words a page marks in the hits: the query's own and those the glossary expanded it with."""
-        return " ".join([self.query, *(e.expansion for e in self.expansions)])
+        return marked_words(self.query, self.expansions)
+
+
+def marked_words(query: str, expansions: tuple[Entry, ...]) -> str:
+    """A query with its glossary expansions appended: the text whose words a page marks."""
+    return " ".join([query, *(e.expansion for e in expansions)])
 
 
 @dataclass(frozen=True)

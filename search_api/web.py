@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
+from index.search import marked_words
 from index.store import Hit
 from lahde.settings import Settings, get_settings
 
@@ -242,7 +243,9 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     card = _card(Hit(chunk=view.chunk, score=0.0, rank=1), keep["q"], ui)
     card["text"] = view.text
     card["label"] = view.label
-    card["paragraphs"] = views.highlight_paragraphs(view.text, keep["q"])
+    # Mark what the search marked: the query's words and the glossary terms it was expanded with.
+    marked = marked_words(keep["q"], searcher.expansions(keep["q"])) if keep["q"] else ""
+    card["paragraphs"] = views.highlight_paragraphs(view.text, marked)
     c = view.chunk.citation
     # A whole statute section's paragraphs are its momentit, so each can be cited as "44 § 2 mom.".
     count = getattr(c, "momentti_count", None)

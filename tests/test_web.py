@@ -284,3 +284,6 @@ def test_results_name_the_glossary_terms_the_query_was_expanded_with(client: Tes
     sv = client.get("/", params={"q": "koso palkka", "ui": "sv"}).text
     assert "Sökningen omfattade också ordlistans termer:" in sv
     assert 'class="expansions"' not in client.get("/", params={"q": "palkka"}).text
+    # The section view, opened from a result, marks the same words.
+    section = client.get("/osio/fi.531-2017.s71", params={"q": "koso palkka"}).text
+    assert "<mark>Koulutussopimus</mark> tehdään kirjallisesti." in section and "<mark>palkkaa</mark>" in section
