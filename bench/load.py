@@ -16,10 +16,10 @@ import csv
 import os
 import socket
 import statistics
-from collections import Counter
 import subprocess
 import sys
 import time
+from collections import Counter
 from pathlib import Path
 
 import httpx

@@ -42,6 +42,7 @@ from index.evaluate import (  # noqa: E402
     section_key,
     version_map,
 )
+from index.glossary import phrases as glossary_phrases  # noqa: E402
 from index.hybrid import fuse  # noqa: E402
 from index.search import Searcher  # noqa: E402
 
@@ -210,7 +211,7 @@ def momentti_maxsim(b: Bench, cache: EmbeddingCache | None) -> None:
 def dense_glossary(b: Bench) -> None:
     """The query embedded alone vs with the glossary's phrases (three ways of appending), and the lexical weight."""
     s = b.searcher
-    phrases = {q.qid: s.glossary.phrases(s.analysed(q.text, s.query_lang(q.text))) if s.glossary else [] for q in b.questions}
+    phrases = {q.qid: glossary_phrases(s.expansions(q.text, mode="dense")) for q in b.questions}
     forms = {
         "query alone": lambda q: q.text,
         "phrases in parentheses (default)": lambda q: s.dense_text(q.text),

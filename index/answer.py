@@ -173,7 +173,7 @@ class AnswerDrafter:
         # a sentence on "koulutussopimus" against "koso" no better than it retrieves it.
         dense_text = self.searcher.dense_text(question, filters)
         query_vec = self.searcher.embedder.embed_queries([dense_text])[0]
-        hits = _with_known_queries(self.searcher, {dense_text: query_vec}).search(question, k, filters).hits
+        hits = _with_known_query(self.searcher, dense_text, query_vec).search(question, k, filters).hits
         searched = time.perf_counter()
         candidates: list[tuple[Hit, int, int]] = []
         for hit in hits:
@@ -199,26 +199,27 @@ class AnswerDrafter:
         )
 
 
-class _KnownQueries:
-    """An embedder that answers known queries from vectors already computed, and delegates the rest."""
+class _KnownQuery:
+    """An embedder that answers one known query from a vector already computed, and delegates the rest."""
 
-    def __init__(self, embedder: object, known: dict[str, np.ndarray]) -> None:
+    def __init__(self, embedder: object, text: str, vector: np.ndarray) -> None:
         self._embedder = embedder
-        self._known = known
+        self._text = text
+        self._vector = vector
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
-        """The known vectors when every text is known; the wrapped embedder otherwise."""
+        """The known vector for the known text; the wrapped embedder for anything else."""
         texts = list(texts)
-        if texts and all(t in self._known for t in texts):
-            return np.stack([self._known[t] for t in texts])
+        if texts == [self._text]:
+            return self._vector.reshape(1, -1)
         return self._embedder.embed_queries(texts)  # type: ignore[attr-defined]
 
     def __getattr__(self, name: str) -> object:
         return getattr(self._embedder, name)
 
 
-def _with_known_queries(searcher: Searcher, known: dict[str, np.ndarray]) -> Searcher:
-    """A shallow copy of the searcher whose embedder already knows these query vectors.
+def _with_known_query(searcher: Searcher, text: str, vector: np.ndarray) -> Searcher:
+    """A shallow copy of the searcher whose embedder already knows this query's vector.
 
     The drafter needs the query vector for sentence scoring, and the searcher needs it to search;
     this way the model embeds the question once. A searcher that does not read ``self.embedder``
@@ -227,7 +228,7 @@ def _with_known_queries(searcher: Searcher, known: dict[str, np.ndarray]) -> Sea
     if not hasattr(searcher, "embedder"):
         return searcher
     twin = copy.copy(searcher)
-    twin.embedder = _KnownQueries(searcher.embedder, known)  # type: ignore[assignment]
+    twin.embedder = _KnownQuery(searcher.embedder, text, vector)  # type: ignore[assignment]
     return twin
 
 

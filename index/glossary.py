@@ -2,14 +2,15 @@
 
 The lexical side adds the analysed expansion terms to the BM25 query at a lower weight
 (``expand``); the dense side embeds the query with the matching expansions appended as written
-(``phrases``), because the embedding model does not know the field's acronyms and slang either
-("koso", "hoks", "amis"). Both are measured in docs/retrieval.md.
+(``phrases`` of the ``matches``), because the embedding model does not know the field's acronyms
+and slang either ("koso", "hoks", "amis"). Both are measured in docs/retrieval.md.
 """
 
 from __future__ import annotations
 
 import logging
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,9 +85,10 @@ class Glossary:
         """The entries whose key the query contains, in file order."""
         return [entry for entry, _terms in self._matching(terms_by_lang)]
 
-    def phrases(self, terms_by_lang: dict[str, list[str]]) -> list[str]:
-        """The matching entries' expansions as written in the file, each once, in file order."""
-        return list(dict.fromkeys(entry.expansion for entry in self.matches(terms_by_lang)))
+
+def phrases(entries: Sequence[Entry]) -> list[str]:
+    """The entries' expansions as written in the file, each once, in their order."""
+    return list(dict.fromkeys(entry.expansion for entry in entries))
 
 
 def with_phrases(query: str, phrases: list[str]) -> str:

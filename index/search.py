@@ -15,7 +15,7 @@ import numpy as np
 from .analysis import LANGS, guess_lang
 from .embedders import Embedder
 from .errors import GlossaryError, IndexError_
-from .glossary import DEFAULT_GLOSSARY, Entry, Glossary, with_phrases
+from .glossary import DEFAULT_GLOSSARY, Entry, Glossary, phrases, with_phrases
 from .hybrid import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
 from .lexical import LexicalIndex, top_k
 from .references import ReferenceResolver
@@ -250,18 +250,21 @@ class Searcher:
     def expansions(self, query: str, filters: Filters | None = None, mode: str = "hybrid") -> tuple[Entry, ...]:
         """The glossary entries that expand this query in this mode (shown, so a coach sees why a hit came)."""
         c = self.config
-        if self.glossary is None or self.lexical is None or not c.use_glossary:
-            return ()
         if not ((mode != "dense" and c.glossary_weight > 0) or (mode != "lexical" and c.dense_glossary)):
             return ()
-        return tuple(self.glossary.matches(self.analysed(query, self.query_lang(query, filters))))
+        return self._glossary_matches(query, filters)
 
     def dense_text(self, query: str, filters: Filters | None = None) -> str:
         """The text the dense side embeds: the query, with the glossary's matching phrases appended."""
-        c = self.config
-        if self.glossary is None or self.lexical is None or not (c.use_glossary and c.dense_glossary):
+        if not self.config.dense_glossary:
             return query
-        return with_phrases(query, self.glossary.phrases(self.analysed(query, self.query_lang(query, filters))))
+        return with_phrases(query, phrases(self._glossary_matches(query, filters)))
+
+    def _glossary_matches(self, query: str, filters: Filters | None) -> tuple[Entry, ...]:
+        """Glossary entries whose key the query contains, analysed in the language the search uses."""
+        if self.glossary is None or self.lexical is None or not self.config.use_glossary:
+            return ()
+        return tuple(self.glossary.matches(self.analysed(query, self.query_lang(query, filters))))
 
     def lexical_ranked(self, query: str, k: int, filters: Filters | None) -> list[tuple[int, float]]:
         """Lexical candidates: (chunk position, BM25 score) best first, glossary expansion included."""
