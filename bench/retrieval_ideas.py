@@ -29,22 +29,14 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.analysis import guess_lang  # noqa: E402
-from index.cache import EmbeddingCache, embed_with_cache  # noqa: E402
-from index.embedders import create_embedder  # noqa: E402
-from index.evaluate import (  # noqa: E402
-    METRICS,
-    Key,
-    Question,
-    fold_judgements,
-    load_qrels,
-    load_questions,
-    score_ranking,
-    section_key,
-    version_map,
+from embedding.cache import EmbeddingCache, embed_with_cache  # noqa: E402
+from embedding.embedders import create_embedder  # noqa: E402
+from retrieval.evaluate import (  # noqa: E402
+    METRICS, Key, Question, fold_judgements, load_qrels, load_questions, score_ranking, section_key, version_map,
 )
-from index.glossary import phrases as glossary_phrases  # noqa: E402
-from index.hybrid import fuse  # noqa: E402
-from index.search import Searcher  # noqa: E402
+from retrieval.glossary import phrases as glossary_phrases  # noqa: E402
+from retrieval.fusion import fuse  # noqa: E402
+from retrieval.search import Searcher  # noqa: E402
 
 Ranked = list[tuple[int, float]]
 
@@ -71,13 +63,14 @@ class Bench:
         self.judged = {q.qid: fold_judgements(qrels[q.qid], self.versions) for q in self.questions}
         # The dense side embeds what the search embeds: the question with the glossary's phrases.
         texts = [q.text for q in self.questions]
-        self.qvec = dict(zip(texts, searcher.embedder.embed_queries([searcher.dense_text(t) for t in texts])))
+        self.qvec = dict(zip(texts, searcher.embedder.embed_queries([searcher.prepare(t, embed=False).dense_text for t in texts])))
         self.lex = {q.qid: self._lexical(q.text) for q in self.questions}
         self.dense = {q.qid: self.vectors @ self.qvec[q.text] for q in self.questions}
 
     def _lexical(self, text: str) -> np.ndarray:
         s = self.searcher
-        terms, extra = s.lexical_terms(text, guess_lang(text))
+        pq = s.prepare(text, embed=False)
+        terms, extra = list(pq.terms), list(pq.expansion_terms)
         scores = np.asarray(s.lexical.scores(terms), dtype=np.float64)  # type: ignore[union-attr]
         if extra:
             scores = scores + s.config.glossary_weight * np.asarray(s.lexical.scores(extra))  # type: ignore[union-attr]
@@ -211,10 +204,10 @@ def momentti_maxsim(b: Bench, cache: EmbeddingCache | None) -> None:
 def dense_glossary(b: Bench) -> None:
     """The query embedded alone vs with the glossary's phrases (three ways of appending), and the lexical weight."""
     s = b.searcher
-    phrases = {q.qid: glossary_phrases(s.expansions(q.text, mode="dense")) for q in b.questions}
+    phrases = {q.qid: glossary_phrases(s.prepare(q.text, mode="dense", embed=False).expansions) for q in b.questions}
     forms = {
         "query alone": lambda q: q.text,
-        "phrases in parentheses (default)": lambda q: s.dense_text(q.text),
+        "phrases in parentheses (default)": lambda q: s.prepare(q.text, embed=False).dense_text,
         "phrases after a space": lambda q: " ".join([q.text, *phrases[q.qid]]),
         "phrases as sentences": lambda q: ". ".join([q.text, *phrases[q.qid]]) + ("." if phrases[q.qid] else ""),
     }

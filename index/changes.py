@@ -2,150 +2,18 @@
 
 from __future__ import annotations
 
-import difflib
 import json
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass, field
 from pathlib import Path
 
 from ingest.models import Chunk, Document
 
+from .errors import IndexNotFoundError
+from .generations import IndexRoot, generation_number, parse_generation
+from .types import ChangeReport, ChunkChange, DocumentChange, DocumentRecord
+
 CHANGES = "changes.json"
 DOCUMENTS = "documents.json"
-
-
-@dataclass(frozen=True)
-class DocumentRecord:
-    """What a generation remembers about one source document."""
-
-    id: str
-    title: str
-    kind: str
-    lang: str
-    source_path: str
-    content_hash: str
-    chunk_ids: tuple[str, ...]
-
-    @classmethod
-    def of(cls, doc: Document) -> "DocumentRecord":
-        """Summarise a freshly ingested document."""
-        return cls(doc.id, doc.title, doc.kind, doc.lang, doc.source_path, doc.content_hash, tuple(c.id for c in doc.chunks))
-
-    def to_dict(self) -> dict:
-        """JSON-ready data."""
-        return {**self.__dict__, "chunk_ids": list(self.chunk_ids)}
-
-    @classmethod
-    def from_dict(cls, data: dict) -> "DocumentRecord":
-        """Rebuild from :meth:`to_dict` output."""
-        return cls(**{**data, "chunk_ids": tuple(data["chunk_ids"])})
-
-
-@dataclass(frozen=True)
-class ChunkChange:
-    """One chunk that was added, changed or removed, with the text on each side for a diff."""
-
-    id: str
-    label: str
-    old_text: str | None
-    new_text: str | None
-
-    def to_dict(self) -> dict:
-        """JSON-ready data."""
-        return dict(self.__dict__)
-
-    def diff(self) -> str:
-        """Unified diff of the old and new text."""
-        old = (self.old_text or "").splitlines(keepends=True)
-        new = (self.new_text or "").splitlines(keepends=True)
-        return "".join(difflib.unified_diff(old, new, f"{self.id} (old)", f"{self.id} (new)", lineterm="\n"))
-
-
-@dataclass(frozen=True)
-class DocumentChange:
-    """A changed document: which of its chunks were added, changed or removed."""
-
-    id: str
-    title: str
-    added: tuple[ChunkChange, ...] = ()
-    changed: tuple[ChunkChange, ...] = ()
-    removed: tuple[ChunkChange, ...] = ()
-    unchanged_count: int = 0
-
-    def to_dict(self) -> dict:
-        """JSON-ready data."""
-        return {
-            "id": self.id,
-            "title": self.title,
-            "added": [c.to_dict() for c in self.added],
-            "changed": [c.to_dict() for c in self.changed],
-            "removed": [c.to_dict() for c in self.removed],
-            "unchanged_count": self.unchanged_count,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "DocumentChange":
-        """Rebuild from :meth:`to_dict` output."""
-        cc = lambda items: tuple(ChunkChange(**c) for c in items)  # noqa: E731
-        return cls(d["id"], d["title"], cc(d["added"]), cc(d["changed"]), cc(d["removed"]), d["unchanged_count"])
-
-
-@dataclass
-class ChangeReport:
-    """Differences between the previous generation and the new one."""
-
-    generation: str | None
-    previous: str | None
-    built_at: str = ""
-    documents_added: list[dict] = field(default_factory=list)  # {id, title, chunks}
-    documents_removed: list[dict] = field(default_factory=list)
-    documents_changed: list[DocumentChange] = field(default_factory=list)
-    documents_unchanged: int = 0
-    documents_failed: list[dict] = field(default_factory=list)  # {path, error, kept: doc id or None}
-    chunks: dict[str, int] = field(default_factory=dict)  # added/changed/unchanged/removed → count
-    embedded: int = 0
-    stats: dict = field(default_factory=dict)
-
-    @property
-    def has_changes(self) -> bool:
-        """True when any document or chunk differs from the previous generation."""
-        return bool(self.documents_added or self.documents_removed or self.documents_changed)
-
-    def to_dict(self) -> dict:
-        """JSON-ready data (stored as changes.json in the generation)."""
-        return {
-            "generation": self.generation,
-            "previous": self.previous,
-            "built_at": self.built_at,
-            "documents": {
-                "added": self.documents_added,
-                "removed": self.documents_removed,
-                "changed": [d.to_dict() for d in self.documents_changed],
-                "unchanged": self.documents_unchanged,
-                "failed": self.documents_failed,
-            },
-            "chunks": self.chunks,
-            "embedded": self.embedded,
-            "stats": self.stats,
-        }
-
-    @classmethod
-    def from_dict(cls, d: dict) -> "ChangeReport":
-        """Rebuild from :meth:`to_dict` output."""
-        docs = d["documents"]
-        return cls(
-            generation=d["generation"],
-            previous=d["previous"],
-            built_at=d.get("built_at", ""),
-            documents_added=docs["added"],
-            documents_removed=docs["removed"],
-            documents_changed=[DocumentChange.from_dict(x) for x in docs["changed"]],
-            documents_unchanged=docs["unchanged"],
-            documents_failed=docs.get("failed", []),
-            chunks=d["chunks"],
-            embedded=d.get("embedded", 0),
-            stats=d.get("stats", {}),
-        )
 
 
 def compare(
@@ -259,9 +127,6 @@ def format_report(report: ChangeReport, *, diff: bool = False) -> str:
 
 def reports_since(root: str | Path, since: str | None = None) -> list[ChangeReport]:
     """Change reports of the current generation, or of every generation after ``since`` up to the current one."""
-    from .errors import IndexNotFoundError
-    from .generations import IndexRoot, generation_number, parse_generation
-
     index_root = IndexRoot(root)
     current = index_root.current_name()
     if current is None:

@@ -5,10 +5,6 @@ class IndexError_(Exception):
     """Base class for index errors (named to avoid shadowing the builtin)."""
 
 
-class EmbedderError(IndexError_):
-    """The embedding model cannot be loaded or used."""
-
-
 class IndexNotFoundError(IndexError_):
     """No index exists at the given path."""
 
@@ -35,7 +31,3 @@ class AnalyzerError(IndexError_):
 
 class LexicalIndexError(IndexError_):
     """The lexical (BM25) part of an index is missing or damaged."""
-
-
-class GlossaryError(IndexError_):
-    """The domain glossary file is unreadable or malformed."""

@@ -18,7 +18,7 @@ import numpy as np
 from ingest.models import Chunk, text_hash
 
 from .analysis import Analyzer, analyze_query, create_analyzer
-from .errors import LexicalIndexError
+from .errors import AnalyzerError, LexicalIndexError
 
 logger = logging.getLogger(__name__)
 
@@ -142,8 +142,6 @@ def write_lexical_index(chunks: Sequence[Chunk], index_dir: str | Path, analyzer
     Without Voikko (the Debian packages are missing) the build goes on with Snowball and says so;
     the analyser used is recorded, so queries are analysed the same way.
     """
-    from .errors import AnalyzerError
-
     try:
         an = create_analyzer(analyzer)
     except AnalyzerError as exc:

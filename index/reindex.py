@@ -13,67 +13,27 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import Protocol, runtime_checkable
 
+from embedding.cache import EmbeddingCache, embed_with_cache
+from embedding.types import Embedder
 from ingest.errors import IngestError
 from ingest.models import Chunk, Document, text_hash
 
-from .ann import HNSW_THRESHOLD, choose_index_type, reconstruct_all
-from .cache import EmbeddingCache, embed_with_cache
-from .changes import CHANGES, DOCUMENTS, ChangeReport, DocumentRecord, compare, documents_json, read_documents, read_report
-from .embedders import Embedder
+from .ann import choose_index_type, reconstruct_all
+from .changes import CHANGES, DOCUMENTS, compare, documents_json, read_documents
 from .errors import IndexError_
 from .generations import IndexRoot, ReindexLock, checkpoint, write_file_durably
-from .store import CHUNKS, MANIFEST, VECTORS, Manifest, VectorIndex, check_unique_ids, read_manifest, write_index_files
 from .lexical import LEXICAL_DIR
+from .store import CHUNKS, MANIFEST, VECTORS, VectorIndex, check_unique_ids, read_manifest, write_index_files
+from .types import DocumentRecord, ReindexOptions, ReindexResult
 
 logger = logging.getLogger(__name__)
 
 #: progress(stage, done, total): stages are "comparing", "embedding", "writing", "done".
 Progress = Callable[[str, int, int], None]
-
-
-@runtime_checkable
-class ComponentWriter(Protocol):
-    """Writes extra files (e.g. a BM25 index) into a generation directory before it is published."""
-
-    name: str
-
-    def write(self, chunks: Sequence[Chunk], out_dir: Path) -> None:
-        """Write this component's files for ``chunks`` (in index order) into ``out_dir``."""
-        ...
-
-
-@dataclass(frozen=True)
-class ReindexOptions:
-    """How a re-index runs."""
-
-    full: bool = False  # write a new generation even when nothing changed; do not reuse old vectors
-    keep: int = 3  # generations kept on disk, the current one included
-    index_type: str = "auto"
-    hnsw_threshold: int = HNSW_THRESHOLD
-    wait: bool = False  # wait for another re-index's lock instead of refusing
-
-
-@dataclass
-class ReindexResult:
-    """What a re-index did."""
-
-    report: ChangeReport
-    manifest: Manifest
-    current_dir: Path
-    switched: bool
-    pruned: list[str] = field(default_factory=list)
-    recovered: list[str] = field(default_factory=list)
-    seconds: float = 0.0
-
-    @property
-    def generation(self) -> str:
-        """Name of the generation now current."""
-        return self.current_dir.name
 
 
 @dataclass
@@ -83,7 +43,6 @@ class _Previous:
     records: list[DocumentRecord]
     chunks: list[Chunk]
     index: VectorIndex | None
-    components: list[str]
 
 
 def _records_from_chunks(chunks: Sequence[Chunk]) -> list[DocumentRecord]:
@@ -105,17 +64,15 @@ def _load_previous(root: IndexRoot) -> _Previous:
     legacy = current is None and (root.path / MANIFEST).is_file()
     path = current if current is not None else (root.path if legacy else None)
     if path is None:
-        return _Previous(None, None, [], [], None, [])
+        return _Previous(None, None, [], [], None)
     try:
         index = VectorIndex.load(path)
     except IndexError_ as exc:
         # A damaged current generation must not block the run that replaces it.
         logger.warning("previous index %s unreadable (%s); building from scratch", path, exc)
-        return _Previous(current.name if current else None, None, [], [], None, [])
+        return _Previous(current.name if current else None, None, [], [], None)
     records = read_documents(path) or _records_from_chunks(index.chunks)
-    old_report = read_report(path)
-    components = list(old_report.stats.get("components", [])) if old_report else []
-    return _Previous(current.name if current else "legacy", path, records, index.chunks, index, components)
+    return _Previous(current.name if current else "legacy", path, records, index.chunks, index)
 
 
 def _seed_cache(cache: EmbeddingCache, prev: _Previous, model_id: str, wanted: set[str]) -> int:
@@ -165,11 +122,14 @@ def reindex(
     failed: Sequence[IngestError] = (),
     cache: EmbeddingCache | None = None,
     options: ReindexOptions = ReindexOptions(),
-    components: Sequence[ComponentWriter] = (),
     progress: Progress | None = None,
     lock: ReindexLock | None = None,
+    stats: dict | None = None,
 ) -> ReindexResult:
-    """Bring the index at ``root`` up to date with ``documents``; see the module docstring."""
+    """Bring the index at ``root`` up to date with ``documents``; see the module docstring.
+
+    ``stats`` are stored in the new generation's change report (the caller's record of its inputs).
+    """
     started = time.perf_counter()
     index_root = IndexRoot(root)
     own_lock = lock is None
@@ -191,7 +151,6 @@ def reindex(
         chunks = [c for d in docs for c in d.chunks]
         check_unique_ids(chunks)
         index_type = choose_index_type(len(chunks), options.index_type, options.hnsw_threshold)
-        names = [c.name for c in components]
         if (
             not options.full
             and prev.index is not None
@@ -199,7 +158,6 @@ def reindex(
             and not report.has_changes
             and prev.index.manifest.model_id == embedder.model_id
             and prev.index.manifest.index_type == index_type
-            and set(names) <= set(prev.components)
         ):
             report.generation = None
             report_progress("done", 0, 0)
@@ -221,24 +179,23 @@ def reindex(
 
         t_embed = time.perf_counter()
         vectors, embedded = embed_with_cache(
-            texts, embedder.model_id, embedder.dim, embedder.embed_passages, cache, progress=on_embedded
+            texts, embedder.model_id, lambda: embedder.dim, embedder.embed_passages, cache, progress=on_embedded
         )
         embed_seconds = time.perf_counter() - t_embed
         checkpoint("embedded")
-        report_progress("writing", 0, len(components) + 1)
+        report_progress("writing", 0, 1)
 
         number = index_root.next_number()
         staging = index_root.staging_dir(number)
         try:
             t_write = time.perf_counter()
             manifest = write_index_files(
-                staging, chunks, vectors, embedder, embedded=embedded, started=started, index_type=index_type
+                staging, chunks, vectors, model_id=embedder.model_id, backend=embedder.backend,
+                embedded=embedded, started=started, index_type=index_type,
             )
             checkpoint("writing")
             write_file_durably(staging / DOCUMENTS, documents_json(DocumentRecord.of(d) for d in docs))
-            for i, component in enumerate(components, start=1):
-                component.write(chunks, staging)
-                report_progress("writing", i, len(components) + 1)
+            report_progress("writing", 1, 1)
             report.generation = f"gen-{number:06d}"
             report.built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
             report.embedded = embedded
@@ -254,8 +211,8 @@ def reindex(
                 # FAISS keeps the whole vectors file in RAM, chunks.jsonl becomes Python objects
                 # (a few times its size): this is the floor of what a server holds per generation.
                 "vector_memory_bytes": sizes.get(VECTORS, 0),
-                "components": names,
                 "full": options.full,
+                **(stats or {}),
             }
             write_file_durably(staging / CHANGES, json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"))
             checkpoint("staged")
@@ -280,3 +237,26 @@ def reindex(
             cache.close()
         if own_lock:
             lock.release()
+
+
+def documents_of(chunks: Sequence[Chunk]) -> list[Document]:
+    """Chunks grouped into their documents (by citation doc_id), in first-seen order."""
+    docs: dict[str, list[Chunk]] = {}
+    for chunk in chunks:
+        docs.setdefault(chunk.citation.doc_id, []).append(chunk)
+    out = []
+    for doc_id, members in docs.items():
+        c = members[0].citation
+        out.append(Document(doc_id, c.doc_title, c.kind, c.lang, f"chunks:{doc_id}", chunks=tuple(members)))
+    return out
+
+
+def build_from_chunks(
+    root: str | Path, chunks: Sequence[Chunk], embedder: Embedder, *, cache: EmbeddingCache | None = None
+) -> ReindexResult:
+    """A full build of plain chunks (benchmarks, tests) through :func:`reindex`, the one write path.
+
+    Chunk order is kept within a document, as for ingested documents, so list each document's
+    chunks together. Without a cache the root's own embeddings.sqlite is used.
+    """
+    return reindex(root, documents_of(chunks), embedder, cache=cache, options=ReindexOptions(full=True))

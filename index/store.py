@@ -1,18 +1,15 @@
-"""A vector index as a directory of plain files: manifest.json, vectors.faiss, chunks.jsonl."""
+"""A vector index as a directory of plain files: manifest.json, vectors.faiss, chunks.jsonl (+ lexical/)."""
 
 from __future__ import annotations
 
 import json
 import logging
 import os
-import shutil
 import tempfile
 import time
-from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from datetime import datetime, timezone
 from pathlib import Path
-from typing import TYPE_CHECKING
 
 import faiss
 import numpy as np
@@ -20,14 +17,10 @@ import numpy as np
 from ingest.models import Chunk
 
 from .ann import build_faiss_index, index_type_of
-from .cache import EmbeddingCache, embed_with_cache
-from .embedders import Embedder
 from .errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
 from .generations import resolve_index_dir
 from .lexical import write_lexical_index
-
-if TYPE_CHECKING:
-    from .versions import OtherVersion
+from .types import Manifest
 
 logger = logging.getLogger(__name__)
 
@@ -35,64 +28,16 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
+#: Mode of every file an index holds: the builder writes, a server running as another user reads
+#: (docs/operations.md). mkstemp alone would leave 0600 and lock that server out.
+FILE_MODE = 0o644
 
 
-@dataclass(frozen=True)
-class Manifest:
-    """What an index directory holds and how it was made."""
-
-    format_version: int
-    model_id: str
-    backend: str
-    dim: int
-    chunk_count: int
-    built_at: str
-    build_seconds: float
-    embedded_count: int
-    index_type: str = "flat"
-
-    def to_dict(self) -> dict:
-        """Return JSON-ready data."""
-        return dict(self.__dict__)
-
-
-@dataclass(frozen=True)
-class Hit:
-    """One search result: the chunk, its similarity score and its rank (1-based)."""
-
-    chunk: Chunk
-    score: float
-    rank: int
-    # Other acts' wordings of the same section folded into this hit (index.versions); () when not collapsed.
-    versions: tuple[OtherVersion, ...] = ()
-
-
-@dataclass(frozen=True)
-class Filters:
-    """Optional restrictions on which chunks may be returned."""
-
-    kind: str | None = None
-    lang: str | None = None
-    statute: str | None = None
-
-    def accepts(self, chunk: Chunk) -> bool:
-        """True when the chunk passes every set filter."""
-        c = chunk.citation
-        return (
-            (self.kind is None or c.kind == self.kind)
-            and (self.lang is None or c.lang == self.lang)
-            and (self.statute is None or c.statute == self.statute)
-        )
-
-    @property
-    def active(self) -> bool:
-        """True when any filter is set."""
-        return any(v is not None for v in (self.kind, self.lang, self.statute))
-
-
-def _write_atomic(path: Path, data: bytes) -> None:
+def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
+    """Write a file whole or not at all (temporary sibling, fsync, rename), with an explicit mode."""
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
+        os.fchmod(fd, mode)
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
             fh.flush()
@@ -101,41 +46,6 @@ def _write_atomic(path: Path, data: bytes) -> None:
     except BaseException:
         Path(tmp).unlink(missing_ok=True)
         raise
-
-
-def build_index(
-    chunks: Sequence[Chunk],
-    embedder: Embedder,
-    out_dir: str | Path,
-    *,
-    cache: EmbeddingCache | None = None,
-    progress: Callable[[int], None] | None = None,
-    index_type: str = "flat",
-) -> Manifest:
-    """Embed the chunks and write the index directory atomically (a reader never sees half of it)."""
-    started = time.perf_counter()
-    out_dir = Path(out_dir)
-    check_unique_ids(chunks)
-    vectors, embedded = embed_with_cache(
-        [c.embed_text for c in chunks],
-        embedder.model_id,
-        embedder.dim,
-        embedder.embed_passages,
-        cache,
-        progress=progress,
-    )
-    out_dir.parent.mkdir(parents=True, exist_ok=True)
-    staging = Path(tempfile.mkdtemp(dir=out_dir.parent, prefix=f".{out_dir.name}.building-"))
-    try:
-        manifest = write_index_files(
-            staging, chunks, vectors, embedder, embedded=embedded, started=started, index_type=index_type
-        )
-        _swap_in(staging, out_dir)
-    except BaseException:
-        shutil.rmtree(staging, ignore_errors=True)
-        raise
-    logger.info("built index %s: %d chunks (%d embedded) in %.1fs", out_dir, len(chunks), embedded, manifest.build_seconds)
-    return manifest
 
 
 def check_unique_ids(chunks: Sequence[Chunk]) -> None:
@@ -150,22 +60,25 @@ def write_index_files(
     out_dir: Path,
     chunks: Sequence[Chunk],
     vectors: np.ndarray,
-    embedder: Embedder,
     *,
+    model_id: str,
+    backend: str,
     embedded: int,
     started: float,
     index_type: str = "flat",
 ) -> Manifest:
-    """Write vectors.faiss, chunks.jsonl and manifest.json (last) into an existing directory."""
-    index = build_faiss_index(vectors, embedder.dim, index_type)
+    """Write vectors.faiss, chunks.jsonl, lexical/ and manifest.json (last) into a staging directory."""
+    dim = int(vectors.shape[1])
+    index = build_faiss_index(vectors, dim, index_type)
     faiss.write_index(index, str(out_dir / VECTORS))
+    os.chmod(out_dir / VECTORS, FILE_MODE)
     lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
-    _write_atomic(out_dir / CHUNKS, lines.encode("utf-8"))
+    write_atomic(out_dir / CHUNKS, lines.encode("utf-8"))
     manifest = Manifest(
         format_version=FORMAT_VERSION,
-        model_id=embedder.model_id,
-        backend=embedder.backend,
-        dim=embedder.dim,
+        model_id=model_id,
+        backend=backend,
+        dim=dim,
         chunk_count=len(chunks),
         built_at=datetime.now(timezone.utc).isoformat(timespec="seconds"),
         build_seconds=round(time.perf_counter() - started, 3),
@@ -174,19 +87,8 @@ def write_index_files(
     )
     # The lexical (BM25) index is part of every index, written before the manifest like the rest.
     write_lexical_index(chunks, out_dir)
-    _write_atomic(out_dir / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode("utf-8"))
+    write_atomic(out_dir / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode("utf-8"))
     return manifest
-
-
-def _swap_in(staging: Path, out_dir: Path) -> None:
-    """Replace out_dir with the staged directory; the old one is removed only after the swap."""
-    if not out_dir.exists():
-        os.replace(staging, out_dir)
-        return
-    retired = out_dir.with_name(f".{out_dir.name}.old-{os.getpid()}")
-    os.replace(out_dir, retired)
-    os.replace(staging, out_dir)
-    shutil.rmtree(retired, ignore_errors=True)
 
 
 def read_manifest(index_dir: str | Path) -> Manifest:
@@ -242,38 +144,36 @@ class VectorIndex:
     def __len__(self) -> int:
         return len(self.chunks)
 
-    def search_vector(self, query: np.ndarray, k: int, filters: Filters | None = None, offset: int = 0) -> list[Hit]:
-        """Return the k best chunks for a normalised query vector, after filters and offset."""
-        if not self.chunks or k <= 0:
-            return []
-        wanted = offset + k
+    def search(self, query: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
+        """The k best (chunk position, cosine) pairs for a normalised query vector, restricted to ``mask``."""
         n = len(self.chunks)
-        filtering = filters is not None and filters.active
-        # With filters, fetch a growing window rather than all n: an HNSW search for k = n would
+        if not n or k <= 0:
+            return []
+        # With a mask, fetch a growing window rather than all n: an HNSW search for k = n would
         # walk the whole graph.
-        fetch = min(n, max(wanted * 8, 64)) if filtering else min(wanted, n)
+        fetch = min(n, max(k * 8, 64)) if mask is not None else min(k, n)
         query = np.ascontiguousarray(query.reshape(1, -1), dtype=np.float32)
         while True:
             scores, idx = self._index.search(query, fetch)
-            hits: list[Hit] = []
+            found: list[tuple[int, float]] = []
             for score, i in zip(scores[0], idx[0]):
-                if i < 0:
+                if i < 0 or (mask is not None and not mask[i]):
                     continue
-                chunk = self.chunks[i]
-                if filters is not None and not filters.accepts(chunk):
-                    continue
-                hits.append(Hit(chunk=chunk, score=float(score), rank=len(hits) + 1))
-                if len(hits) >= wanted:
+                found.append((int(i), float(score)))
+                if len(found) >= k:
                     break
-            if len(hits) >= wanted or fetch >= n:
-                break
+            if len(found) >= k or fetch >= n:
+                return found
             fetch = min(n, fetch * 4)
-        return hits[offset:]
 
     def get(self, chunk_id: str) -> Chunk | None:
         """Return a chunk by id."""
         i = self.by_id.get(chunk_id)
         return self.chunks[i] if i is not None else None
+
+    def vector_at(self, position: int) -> np.ndarray:
+        """The stored (normalised) vector of the chunk at a position."""
+        return self._index.reconstruct(position)
 
     def vector(self, chunk_id: str) -> np.ndarray | None:
         """The stored (normalised) vector of a chunk, or None for an unknown id."""

@@ -8,6 +8,7 @@ the statute it amends are separate files.
 from __future__ import annotations
 
 import functools
+import hashlib
 import logging
 import time
 from collections.abc import Callable, Iterable
@@ -27,7 +28,10 @@ from .tokens import TokenCounter, estimate_tokens
 
 logger = logging.getLogger(__name__)
 
-__all__ = ["IngestOptions", "IngestReport", "SourcesConfig", "ingest_corpus", "ingest_files", "load_sources"]
+__all__ = [
+    "IngestOptions", "IngestReport", "SourcesConfig", "corpus_files", "ingest_corpus", "ingest_files",
+    "inputs_fingerprint", "load_sources",
+]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
 
@@ -223,3 +227,34 @@ def ingest_corpus(
             on_file(entry.path)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def inputs_fingerprint(config: SourcesConfig, manifest_path: Path, options: IngestOptions, counter: str) -> str:
+    """A hash of everything an ingest of this config reads and how: equal hashes give equal documents.
+
+    It covers the manifest's bytes, every source file's path and bytes, the chunking options (with
+    ``counter`` naming the token counter) and this package's own code, so a re-index can tell that
+    nothing changed without parsing a single statute.
+    """
+    digest = hashlib.sha256()
+
+    def add(label: str, data: bytes) -> None:
+        digest.update(f"{label}\0{len(data)}\0".encode())
+        digest.update(data)
+
+    add("options", f"{options.max_tokens}|{options.max_bytes}|{counter}".encode())
+    add("manifest", _read_or_missing(manifest_path))
+    for error in config.errors:
+        add("manifest-error", str(error).encode())
+    for path in corpus_files(config):
+        add(f"file:{path}", _read_or_missing(path))
+    for code in sorted(Path(__file__).parent.glob("*.py")):
+        add(f"code:{code.name}", code.read_bytes())
+    return digest.hexdigest()
+
+
+def _read_or_missing(path: Path) -> bytes:
+    try:
+        return path.read_bytes()
+    except OSError as exc:
+        return f"unreadable: {exc.strerror or exc}".encode()

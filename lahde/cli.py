@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import logging
 import sys
 from collections.abc import Callable
@@ -9,13 +10,24 @@ from pathlib import Path
 from typing import Any
 
 import click
+import uvicorn
 
-from index.changes import format_report
+from embedding.errors import EmbeddingError
+from index.changes import format_report, reports_since
 from index.errors import IndexError_
-from index.store import Filters
+from index.generations import IndexRoot, ReindexLock
 from ingest.errors import IngestError
+from ingest.fetch import FetchError, fetch_sources
+from ingest.manifest import load_sources
+from retrieval.errors import RetrievalError
+from retrieval.evaluate import evaluate_searcher
+from retrieval.types import Filters
 
+from . import service
 from .settings import Settings, get_settings
+
+#: What the library raises for a user's mistake or a broken input: one line, exit status 1.
+USER_ERRORS = (IngestError, IndexError_, EmbeddingError, RetrievalError)
 
 
 def _settings(index: Path | None) -> Settings:
@@ -37,35 +49,37 @@ def main(verbose: bool) -> None:
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 def build(index: Path | None) -> None:
     """Ingest the sources in corpus/sources.toml and build the search index."""
-    from .service import build as run_build, ingest, make_embedder, source_files
-
     settings = _settings(index)
     try:
-        files = source_files(settings)
+        config = service.sources_config(settings)
+        files = service.source_files(config)
         with click.progressbar(length=len(files), label="Reading sources", file=sys.stderr) as read_bar:
-            report = ingest(settings, on_file=lambda _path: read_bar.update(1))
-        embedder = make_embedder(settings)
-        click.echo(f"Embedding model: {embedder.model_id} ({embedder.backend})")
+            report = service.ingest(settings, config, on_file=lambda _path: read_bar.update(1))
+        embedder = service.lazy_embedder(settings)
+        click.echo(f"Embedding model: {embedder.model_id} ({settings.backend})")
         with click.progressbar(length=report.chunk_count, label="Embedding chunks", file=sys.stderr) as bar:
-            result = run_build(settings, embedder, report=report, progress=bar.update)
-    except (IngestError, IndexError_) as exc:
+            outcome = service.build(settings, embedder, config=config, report=report, progress=_bar_progress(bar))
+    except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc
-    report, manifest = result.report, result.manifest
-    for skipped in report.skipped:
-        click.echo(f"SKIPPED {skipped}", err=True)
-    for error in report.errors:
-        click.echo(f"FAILED {error}", err=True)
+    manifest = outcome.result.manifest
+    _print_failures(outcome)
     click.echo(
-        f"Indexed {len(report.documents)} documents, {manifest.chunk_count} chunks "
+        f"Indexed {outcome.documents} documents, {manifest.chunk_count} chunks "
         f"({manifest.embedded_count} embedded, {manifest.chunk_count - manifest.embedded_count} from cache) "
-        f"in {manifest.build_seconds:.1f} s → {result.index_dir}"
+        f"in {manifest.build_seconds:.1f} s → {outcome.index_dir}"
     )
     click.echo(f"Read {report.section_count} sections into {report.chunk_count} chunks in {report.seconds:.1f} s")
-    if result.reindex is not None:
-        click.echo(format_report(result.reindex.report))
-    click.echo(report.summary())
-    if report.errors:
+    click.echo(format_report(outcome.result.report))
+    click.echo(outcome.summary())
+    if outcome.errors:
         sys.exit(1)
+
+
+def _print_failures(outcome: service.ReindexOutcome) -> None:
+    for skipped in outcome.skipped:
+        click.echo(f"SKIPPED {skipped}", err=True)
+    for error in outcome.errors:
+        click.echo(f"FAILED {error}", err=True)
 
 
 @main.command()
@@ -75,26 +89,21 @@ def build(index: Path | None) -> None:
 @click.option("--diff", is_flag=True, help="Show a text diff of each changed section.")
 def reindex(index: Path | None, full: bool, wait: bool, diff: bool) -> None:
     """Re-index incrementally: embed only what changed, switch generations atomically, report changes."""
-    from .service import reindex as run_reindex
-
     settings = _settings(index)
     try:
         with click.progressbar(length=0, label="Re-indexing", file=sys.stderr) as bar:
-            outcome = run_reindex(settings, full=full, wait=wait, progress=_bar_progress(bar))
-    except (IngestError, IndexError_) as exc:
+            outcome = service.reindex(settings, full=full, wait=wait, progress=_bar_progress(bar))
+    except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc
-    for skipped in outcome.ingest.skipped:
-        click.echo(f"SKIPPED {skipped}", err=True)
-    for error in outcome.ingest.errors:
-        click.echo(f"FAILED {error}", err=True)
+    _print_failures(outcome)
     result = outcome.result
     click.echo(format_report(result.report, diff=diff))
     if result.switched:
         click.echo(f"Generation {result.generation} is now current ({result.seconds:.1f} s) → {outcome.index_dir}")
     else:
         click.echo(f"No changes; generation {result.generation} stays current ({result.seconds:.1f} s)")
-    click.echo(outcome.ingest.summary())
-    if outcome.ingest.errors:
+    click.echo(outcome.summary())
+    if outcome.errors:
         sys.exit(1)
 
 
@@ -112,8 +121,6 @@ def _bar_progress(bar: Any) -> Callable[[str, int, int], None]:
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 def rollback(generation: str | None, index: Path | None) -> None:
     """Serve an older kept generation again (default: the one before the current)."""
-    from index.generations import IndexRoot, ReindexLock
-
     root = IndexRoot(_settings(index).index_dir)
     try:
         with ReindexLock(root.path):
@@ -131,10 +138,6 @@ def rollback(generation: str | None, index: Path | None) -> None:
 @click.option("--json", "as_json", is_flag=True, help="Print the stored JSON reports.")
 def changes(index: Path | None, since: str | None, diff: bool, as_json: bool) -> None:
     """Show what the current generation changed (or every generation since GENERATION)."""
-    import json
-
-    from index.changes import reports_since
-
     try:
         reports = reports_since(_settings(index).index_dir, since)
     except IndexError_ as exc:
@@ -164,13 +167,11 @@ def search(
     index: Path | None,
 ) -> None:
     """Search the index and print the best-matching passages with their citations."""
-    from .service import open_searcher
-
     try:
-        searcher = open_searcher(_settings(index))
-    except IndexError_ as exc:
+        searcher = service.open_searcher(_settings(index))
+    except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc
-    filters = Filters(kind=kind, lang=lang, statute=statute)
+    filters = Filters.of(kind, lang, statute)
     result = searcher.search(query, k=k, filters=filters, mode=mode, collapse=not all_versions)
     if not result.hits:
         click.echo("No results.")
@@ -194,16 +195,12 @@ def search(
               help="Score an amending act's section apart from the section it rewrites (default: one section).")
 def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None, per_act: bool) -> None:
     """Score retrieval on a dev set: Recall@5, Recall@10, nDCG@10, MRR@10 per mode."""
-    from index.evaluate import evaluate_searcher
-
-    from .service import open_searcher
-
     try:
-        searcher = open_searcher(_settings(index))
+        searcher = service.open_searcher(_settings(index))
         _results, table = evaluate_searcher(
             searcher, questions, qrels, modes or ("lexical", "dense", "hybrid"), depth, fold_versions=not per_act
         )
-    except IndexError_ as exc:
+    except USER_ERRORS as exc:
         raise click.ClickException(str(exc)) from exc
     click.echo(table)
 
@@ -214,15 +211,11 @@ def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, i
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 def serve(host: str | None, port: int | None, index: Path | None) -> None:
     """Serve the search API and web page."""
-    import uvicorn
-
-    from search_api.app import create_app
-
     settings = _settings(index)
     # lahde.access replaces uvicorn's access log, which would print query strings (student details).
     logging.getLogger("lahde.access").setLevel(logging.INFO)
     uvicorn.run(
-        create_app(settings), host=host or settings.host, port=port or settings.port, log_level="info", access_log=False
+        service.make_app(settings), host=host or settings.host, port=port or settings.port, log_level="info", access_log=False
     )
 
 
@@ -236,9 +229,6 @@ def sources() -> None:
 @click.option("--consolidated", is_flag=True, help="Fetch the consolidated (ajantasainen) versions.")
 def sources_fetch(out: Path | None, consolidated: bool) -> None:
     """Download the statutes listed in sources.toml from the Finlex open-data API (Akoma Ntoso)."""
-    from ingest.fetch import FetchError, fetch_sources
-    from ingest.manifest import load_sources
-
     settings = get_settings()
     try:
         config = load_sources(settings.sources, mirror_dir=out or settings.finlex_mirror_dir)

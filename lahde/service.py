@@ -1,35 +1,38 @@
-"""Glue shared by the CLI and the HTTP API: settings → embedder, corpus → index, index → searcher."""
+"""The wiring shared by the CLI and the HTTP API: settings → embedder, corpus → index generation, index → searcher."""
 
 from __future__ import annotations
 
 import logging
+import time
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Any
 
-from index.cache import EmbeddingCache
-from index.embedders import Embedder, create_embedder
+from fastapi import FastAPI
+
+from embedding.embedders import LazyEmbedder, create_embedder, expected_model_id, model_token_counter
+from embedding.cache import EmbeddingCache
+from embedding.types import Embedder
+from index.ann import choose_index_type
+from index.changes import read_report
+from index.errors import IndexError_
 from index.generations import IndexRoot, ReindexLock
-from index.reindex import ComponentWriter, Progress, ReindexOptions, ReindexResult
+from index.reindex import Progress
 from index.reindex import reindex as run_reindex
-from index.glossary import DEFAULT_GLOSSARY
-from index.search import RetrievalConfig, Searcher
-from index.store import Manifest
-from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corpus, load_sources
+from index.store import read_manifest
+from index.types import ChangeReport, Manifest, ReindexOptions, ReindexResult
+from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corpus, inputs_fingerprint, load_sources
+from ingest.errors import IngestError, SkippedSource, SourceFormatError
+from ingest.manifest import SourcesConfig
+from ingest.tokens import estimate_tokens
+from retrieval.glossary import DEFAULT_GLOSSARY
+from retrieval.search import RetrievalConfig, Searcher
+from search_api.app import create_app
 
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
-
-
-@dataclass
-class BuildResult:
-    """What `lahde build` did."""
-
-    report: IngestReport
-    manifest: Manifest
-    index_dir: Path
-    reindex: ReindexResult | None = None
 
 
 def embedding_cache_path(settings: Settings, index_dir: Path | None = None) -> Path:
@@ -40,7 +43,7 @@ def embedding_cache_path(settings: Settings, index_dir: Path | None = None) -> P
 
 
 def make_embedder(settings: Settings) -> Embedder:
-    """Create the embedder the settings name."""
+    """Create the embedder the settings name (loads the model)."""
     return create_embedder(
         settings.backend,
         settings.model,
@@ -51,68 +54,118 @@ def make_embedder(settings: Settings) -> Embedder:
     )
 
 
+def lazy_embedder(settings: Settings, factory: Callable[[], Embedder] | None = None) -> LazyEmbedder:
+    """The settings' embedder, made only when something needs embedding."""
+    model_id = expected_model_id(settings.backend, settings.model, settings.onnx_variant)
+    return LazyEmbedder(factory or (lambda: make_embedder(settings)), model_id)
+
+
+def sources_config(settings: Settings) -> SourcesConfig:
+    """The sources manifest the settings name, read once per build."""
+    return load_sources(settings.sources, finlex_dir=settings.finlex_dir, mirror_dir=settings.finlex_mirror_dir)
+
+
 def ingest_options(settings: Settings) -> IngestOptions:
     """Chunk size, token counter and file size limit from the settings."""
-    from index.embedders import model_token_counter
-    from ingest.tokens import estimate_tokens
-
     counter = model_token_counter() if settings.chunk_token_count == "model" else estimate_tokens
     return IngestOptions(max_tokens=settings.chunk_max_tokens, count_tokens=counter, max_bytes=settings.ingest_max_bytes)
 
 
-def source_files(settings: Settings) -> list[Path]:
+def source_files(config: SourcesConfig) -> list[Path]:
     """The files an ingest reads (for a progress bar)."""
-    config = load_sources(settings.sources, finlex_dir=settings.finlex_dir, mirror_dir=settings.finlex_mirror_dir)
     return corpus_files(config)
 
 
-def ingest(settings: Settings, on_file: Callable[[Path], None] | None = None) -> IngestReport:
-    """Read every source the settings' manifest names; failures are collected, not raised."""
-    config = load_sources(settings.sources, finlex_dir=settings.finlex_dir, mirror_dir=settings.finlex_mirror_dir)
+def ingest(
+    settings: Settings, config: SourcesConfig | None = None, on_file: Callable[[Path], None] | None = None
+) -> IngestReport:
+    """Read every source the manifest names; failures are collected, not raised."""
+    config = config if config is not None else sources_config(settings)
     return ingest_corpus(config, on_file=on_file, options=ingest_options(settings))
 
 
-def build(
-    settings: Settings,
-    embedder: Embedder | None = None,
-    *,
-    report: IngestReport | None = None,
-    index_dir: Path | None = None,
-    progress: Callable[[int], None] | None = None,
-) -> BuildResult:
-    """Ingest the corpus (unless a report is given) and write a new index generation (a full build)."""
-    last = 0
-
-    def on_progress(stage: str, done: int, total: int) -> None:
-        nonlocal last
-        if progress is not None and stage == "embedding":
-            progress(done - last)
-            last = done
-
-    outcome = reindex(settings, embedder, report=report, index_dir=index_dir, full=True, progress=on_progress)
-    return BuildResult(
-        report=outcome.ingest, manifest=outcome.result.manifest, index_dir=outcome.index_dir, reindex=outcome.result
-    )
+def fingerprint(settings: Settings, config: SourcesConfig) -> str:
+    """The hash of what an ingest with these settings would read (ingest.corpus.inputs_fingerprint)."""
+    options = IngestOptions(max_tokens=settings.chunk_max_tokens, max_bytes=settings.ingest_max_bytes)
+    return inputs_fingerprint(config, Path(settings.sources), options, settings.chunk_token_count)
 
 
 @dataclass
 class ReindexOutcome:
-    """What `lahde reindex` (or the admin endpoint) did: the ingest report and the re-index result."""
+    """What `lahde build`, `lahde reindex` or the admin endpoint did."""
 
-    ingest: IngestReport
     result: ReindexResult
     index_dir: Path
+    documents: int  # source documents read (or, when the inputs were unchanged, in the current generation)
+    errors: list[IngestError] = field(default_factory=list)
+    skipped: list[IngestError] = field(default_factory=list)
+    ingest: IngestReport | None = None  # None when the inputs were unchanged and nothing was read
+
+    @property
+    def manifest(self) -> Manifest:
+        """The manifest of the generation now current."""
+        return self.result.manifest
+
+    def summary(self) -> str:
+        """``ok 120, skipped 1, failed 2``."""
+        return f"ok {self.documents}, skipped {len(self.skipped)}, failed {len(self.errors)}"
+
+    def to_dict(self) -> dict[str, Any]:
+        """What the admin endpoint reports."""
+        return {
+            "generation": self.result.generation,
+            "switched": self.result.switched,
+            "seconds": self.result.seconds,
+            "documents": self.documents,
+            "failed": [str(e) for e in self.errors],
+            "changes": self.result.report.to_dict(),
+        }
 
 
-def component_writers(settings: Settings) -> list[ComponentWriter]:
-    """Extra per-generation index files (e.g. a lexical index) written next to vectors.faiss."""
-    return []
+def _ingest_summary(report: IngestReport) -> dict[str, Any]:
+    return {
+        "documents": len(report.documents),
+        "failed": [[e.path, e.reason] for e in report.errors],
+        "skipped": [[e.path, e.reason] for e in report.skipped],
+    }
+
+
+def _unchanged(settings: Settings, target: Path, inputs: str) -> ReindexOutcome | None:
+    """The current generation, when it was built from exactly these inputs with this model and index type."""
+    current = IndexRoot(target).current_dir()
+    if current is None:
+        return None
+    try:
+        stored = read_report(current)
+        manifest = read_manifest(current)
+    except (IndexError_, OSError, ValueError, KeyError):
+        return None
+    if stored is None or stored.stats.get("inputs") != inputs:
+        return None
+    index_type = choose_index_type(manifest.chunk_count, settings.index_type, settings.hnsw_threshold)
+    if manifest.model_id != expected_model_id(settings.backend, settings.model, settings.onnx_variant):
+        return None
+    if manifest.index_type != index_type:
+        return None
+    read = stored.stats.get("ingest", {})
+    report = ChangeReport(generation=None, previous=current.name, documents_unchanged=int(read.get("documents", 0)))
+    report.chunks = {"added": 0, "changed": 0, "unchanged": manifest.chunk_count, "removed": 0}
+    report.documents_failed = stored.documents_failed
+    result = ReindexResult(report, manifest, current, switched=False)
+    return ReindexOutcome(
+        result=result,
+        index_dir=target,
+        documents=int(read.get("documents", 0)),
+        errors=[SourceFormatError(p, r) for p, r in read.get("failed", [])],
+        skipped=[SkippedSource(p, r) for p, r in read.get("skipped", [])],
+    )
 
 
 def reindex(
     settings: Settings,
     embedder: Embedder | None = None,
     *,
+    config: SourcesConfig | None = None,
     report: IngestReport | None = None,
     index_dir: Path | None = None,
     full: bool = False,
@@ -120,31 +173,49 @@ def reindex(
     progress: Progress | None = None,
     lock: ReindexLock | None = None,
 ) -> ReindexOutcome:
-    """The one re-index path shared by `lahde build`, `lahde reindex` and the admin endpoint."""
+    """The one re-index path shared by `lahde build`, `lahde reindex`, the admin endpoint and the tests.
+
+    When the sources, the chunking and the ingest code are exactly as the current generation was
+    built from (``fingerprint``), nothing is read, no model is loaded and the generation stays.
+    """
+    started = time.perf_counter()
     target = Path(index_dir or settings.index_dir)
     if lock is None:
         # Refuse a second run before spending time on ingestion and the model.
         lock = ReindexLock(target).acquire(wait=wait)
     try:
-        report = report if report is not None else ingest(settings)
-        embedder = embedder or make_embedder(settings)
+        config = config if config is not None else sources_config(settings)
+        inputs = fingerprint(settings, config)
+        if not full and report is None:
+            same = _unchanged(settings, target, inputs)
+            if same is not None:
+                same.result.seconds = round(time.perf_counter() - started, 3)
+                logger.info("inputs unchanged; generation %s stays current", same.result.current_dir.name)
+                return same
+        report = report if report is not None else ingest(settings, config)
         cache = EmbeddingCache(embedding_cache_path(settings, target))
         try:
             options = ReindexOptions(
-                full=full,
-                keep=settings.keep_generations,
-                index_type=settings.index_type,
+                full=full, keep=settings.keep_generations, index_type=settings.index_type,
                 hnsw_threshold=settings.hnsw_threshold,
             )
             result = run_reindex(
-                target, report.documents, embedder, failed=report.errors, cache=cache, options=options,
-                components=component_writers(settings), progress=progress, lock=lock,
+                target, report.documents, embedder or lazy_embedder(settings), failed=report.errors, cache=cache,
+                options=options, progress=progress, lock=lock, stats={"inputs": inputs, "ingest": _ingest_summary(report)},
             )
         finally:
             cache.close()
     finally:
         lock.release()
-    return ReindexOutcome(ingest=report, result=result, index_dir=target)
+    return ReindexOutcome(
+        result=result, index_dir=target, documents=len(report.documents), errors=list(report.errors),
+        skipped=list(report.skipped), ingest=report,
+    )
+
+
+def build(settings: Settings, embedder: Embedder | None = None, **kwargs: Any) -> ReindexOutcome:
+    """A full build: ingest and write a new generation even when nothing changed."""
+    return reindex(settings, embedder, full=True, **kwargs)
 
 
 def open_searcher(settings: Settings, embedder: Embedder | None = None) -> Searcher:
@@ -153,11 +224,7 @@ def open_searcher(settings: Settings, embedder: Embedder | None = None) -> Searc
 
 
 def load_searcher(index_dir: Path, embedder: Embedder, settings: Settings | None = None) -> Searcher:
-    """Load one generation directory for serving; the server's hot reload calls this for each new generation.
-
-    Components that add per-generation files (e.g. a lexical index) should load them here too, so a
-    reloaded searcher is built exactly like the first one.
-    """
+    """Load one generation for serving; the server's hot reload calls this for each new generation."""
     settings = settings or Settings()
     return Searcher.open(
         index_dir,
@@ -165,3 +232,38 @@ def load_searcher(index_dir: Path, embedder: Embedder, settings: Settings | None
         glossary_path=settings.glossary or DEFAULT_GLOSSARY,
         config=RetrievalConfig(glossary_weight=settings.glossary_weight, dense_glossary=settings.glossary_dense),
     )
+
+
+@dataclass
+class Wiring:
+    """The API's ``Services``: how it loads indexes, makes embedders and re-indexes (search_api.deps)."""
+
+    embedder_factory: Callable[[Settings], Embedder] = make_embedder
+
+    def open_searcher(self, settings: Settings) -> Searcher:
+        """Load the settings' index with a new embedder."""
+        return open_searcher(settings, self.embedder_factory(settings))
+
+    def load_searcher(self, index_dir: Path, embedder: Embedder, settings: Settings) -> Searcher:
+        """Load one generation with an embedder already made."""
+        return load_searcher(index_dir, embedder, settings)
+
+    def make_embedder(self, settings: Settings) -> Embedder:
+        """Make the settings' embedder."""
+        return self.embedder_factory(settings)
+
+    def embedding_cache_path(self, settings: Settings) -> Path:
+        """Where the embedding cache lives."""
+        return embedding_cache_path(settings)
+
+    def reindex(
+        self, settings: Settings, embedder: Embedder | None, *, full: bool, progress: Progress, lock: ReindexLock
+    ) -> dict[str, Any]:
+        """The shared re-index, summarised for the admin status."""
+        embedder = embedder or lazy_embedder(settings, lambda: self.embedder_factory(settings))
+        return reindex(settings, embedder, full=full, progress=progress, lock=lock).to_dict()
+
+
+def make_app(settings: Settings, wiring: Wiring | None = None) -> FastAPI:
+    """The HTTP app with the real wiring: `lahde serve` runs this."""
+    return create_app(settings, wiring or Wiring())

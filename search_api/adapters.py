@@ -1,22 +1,24 @@
-"""Conversions from index objects (hits, sections, documents, answers) to the API's response models."""
+"""Conversions from retrieval's types (hits, sections, documents, answers) to the API's response models."""
 
 from __future__ import annotations
 
 from collections.abc import Sequence
 
-from index.answer import Answer
-from index.highlight import highlight_spans
-from index.sections import AmendmentNote, DocumentView, SectionView, amendment_notes, subsections
-from index.store import Hit
-from index.versions import OtherVersion
 from ingest.models import Chunk, Citation
+from retrieval.highlight import highlight_spans
+from retrieval.sections import amendment_notes, subsections
+from retrieval.types import AmendmentNote, Answer, DocumentView, Hit, OtherVersion, SectionView
 
-from .schemas import AmendmentOut, CitationOut, HighlightOut, HitOut, OtherVersionOut
-from .schemas_more import (
+from .schemas import (
+    AmendmentOut,
     AnswerSentenceOut,
     AskResponse,
+    CitationOut,
     DocumentOut,
+    HighlightOut,
+    HitOut,
     LanguageVersionOut,
+    OtherVersionOut,
     SectionOut,
     SectionPartOut,
     SourceOut,
@@ -111,8 +113,8 @@ def section_out(view: SectionView) -> SectionOut:
         citation=citation_out(first.citation),
         text=view.text,
         parts=[SectionPartOut(id=c.id, subsections=list(subsections(c.citation)), text=c.text) for c in view.chunks],
-        previous_id=view.previous_id,
-        next_id=view.next_id,
+        previous_id=view.previous.id if view.previous is not None else None,
+        next_id=view.next.id if view.next is not None else None,
         amendments=[_amendment(n) for n in view.amendments],
         other_languages=[_version(c) for c in view.other_languages],
     )

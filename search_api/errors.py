@@ -10,7 +10,9 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from embedding.errors import EmbeddingError
 from index.errors import IndexError_
+from retrieval.errors import RetrievalError
 
 logger = logging.getLogger(__name__)
 
@@ -68,10 +70,13 @@ def install_error_handlers(app: FastAPI) -> None:
         title = {400: "Bad request", 404: "Not found", 405: "Method not allowed"}.get(exc.status_code, "HTTP error")
         return problem(exc.status_code, title, str(exc.detail))
 
-    @app.exception_handler(IndexError_)
-    async def _index(_: Request, exc: IndexError_) -> JSONResponse:
+    async def _unavailable(_: Request, exc: Exception) -> JSONResponse:
         logger.error("index error: %s", exc)
         return problem(503, "Index unavailable", str(exc))
+
+    # A damaged index, an unusable model or glossary: the service cannot answer, the request was fine.
+    for error in (IndexError_, EmbeddingError, RetrievalError):
+        app.add_exception_handler(error, _unavailable)
 
     @app.exception_handler(Exception)
     async def _unexpected(_: Request, exc: Exception) -> JSONResponse:

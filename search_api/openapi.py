@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
-from lahde.settings import Settings
-
 from .errors import PROBLEM_TYPE
 from .schemas import Problem
+
+if TYPE_CHECKING:
+    from lahde.settings import Settings
 
 #: A text must hold at least one character that is neither space nor a control character,
 #: because the server strips those before checking that the text is not empty.

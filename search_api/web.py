@@ -1,7 +1,8 @@
 """The web pages: a server-rendered search form at ``/`` and a section view at ``/osio/{id}``.
 
-The pages call the library directly (the searcher in ``app.state``), so the plain GET form works
-without JavaScript; the small self-hosted script only adds instant copy and keyboard shortcuts.
+The pages call retrieval directly (the searcher in ``app.state``) and show its types, so the
+plain GET form works without JavaScript; the small self-hosted script only adds instant copy and
+keyboard shortcuts. Queries are cleaned by the same rule as the API's (``deps.clean_text``).
 """
 
 from __future__ import annotations
@@ -18,11 +19,11 @@ from fastapi.responses import HTMLResponse
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
-from index.search import marked_words
-from index.store import Hit
-from lahde.settings import Settings, get_settings
+from retrieval.highlight import marked_paragraphs
+from retrieval.sections import amendment_notes, corpus_view
+from retrieval.types import Filters, Hit, marked_words
 
-from . import views
+from .deps import clean_text, drafter_for
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
 
 logger = logging.getLogger(__name__)
@@ -87,10 +88,6 @@ def _render(request: Request, template: str, ui: str, status: int = 200, **conte
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.dependency_overrides.get(get_settings, get_settings)()
-
-
 def _card(hit: Hit, query: str, ui: str, number: int | None = None) -> dict[str, Any]:
     """What one result shows: citation title, kind badge, highlighted passage, amendment notes, links."""
     c = hit.chunk.citation
@@ -108,8 +105,8 @@ def _card(hit: Hit, query: str, ui: str, number: int | None = None) -> dict[str,
         "page": c.page,
         "url": c.url,
         "text": hit.chunk.text,
-        "paragraphs": views.highlight_paragraphs(hit.chunk.text, query),
-        "amendments": views.amendment_notes(hit.chunk, ui),
+        "paragraphs": marked_paragraphs(hit.chunk.text, query),
+        "amendments": [note.note for note in amendment_notes(c, ui)],
         "versions": [{"id": v.chunk_id, "text": v.note(ui)} for v in hit.versions],
     }
 
@@ -150,13 +147,13 @@ async def search_page(request: Request) -> HTMLResponse:
     ui = pick_ui_lang(params.get("ui"), request.headers.get("accept-language"))
     t = STRINGS[ui]
     searcher = getattr(request.app.state, "searcher", None)
-    raw_q = _clean_query(params.get("q", ""))
+    raw_q = clean_text(params.get("q", ""))
     mode = "ask" if params.get("mode") == "ask" else "search"
     try:
         page = max(1, int(params.get("page", "1")))
     except ValueError:
         page = 1
-    statutes = views.documents(searcher.index) if searcher is not None else []
+    statutes = corpus_view(searcher.index).sources() if searcher is not None else []
     state = {
         "q": raw_q,
         "mode": mode,
@@ -184,23 +181,24 @@ async def search_page(request: Request) -> HTMLResponse:
         return _render(request, "search.html", ui, **context)
     if searcher is None:
         return _render(request, "search.html", ui, status=503, **{**context, "error": t["error_not_ready"]})
-    settings = _settings(request)
+    settings = request.app.state.settings
     if len(raw_q) > settings.max_query_chars:
         message = t["error_too_long"].format(n=len(raw_q), max=settings.max_query_chars)
         return _render(request, "search.html", ui, status=422, **{**context, "error": message})
     offset = (page - 1) * PER_PAGE
     if offset > settings.max_offset:
         return _render(request, "search.html", ui, status=422, **{**context, "error": t["error_page"]})
-    filters = views.source_filters(state["kind"], state["lang"], state["statute"])
+    filters = Filters.for_source(state["kind"], state["lang"], state["statute"])
     try:
         if mode == "ask":
             try:
-                draft = await run_in_threadpool(views.ask_draft, searcher, raw_q, filters, settings)
+                drafter = drafter_for(request.app, searcher)
+                answer = await run_in_threadpool(drafter.ask, raw_q, settings.ask_default_k, filters)
                 context["ask"] = {
-                    "sentences": draft.sentences,
-                    "abstained": draft.abstained,
-                    "message": draft.message,
-                    "sources": [_excerpt(_card(h, raw_q, ui, i + 1)) for i, h in enumerate(draft.sources)],
+                    "sentences": answer.sentences,
+                    "abstained": not answer.answered,
+                    "message": answer.message or "",
+                    "sources": [_excerpt(_card(h, raw_q, ui, i + 1)) for i, h in enumerate(answer.sources)],
                 }
             except Exception:  # noqa: BLE001 - a failed draft must not hide the search results
                 logger.exception("answer draft failed")
@@ -212,7 +210,7 @@ async def search_page(request: Request) -> HTMLResponse:
         logger.exception("web search failed")
         return _render(request, "search.html", ui, status=500, **{**context, "error": t["error_unexpected"]})
     hits = result.hits[:PER_PAGE]
-    scope = views.in_scope(searcher.index, filters)
+    scope = searcher.in_scope(filters)
     context.update(
         cards=[_excerpt(_card(h, result.highlight_query, ui)) for h in hits],
         has_next=len(result.hits) > PER_PAGE,
@@ -222,11 +220,6 @@ async def search_page(request: Request) -> HTMLResponse:
     return _render(request, "search.html", ui, **context)
 
 
-def _clean_query(q: str) -> str:
-    """Query text as the API cleans it: control characters become spaces, ends are trimmed."""
-    return "".join(" " if (ord(ch) < 32 and ch not in "\t\n\r") or ord(ch) == 127 else ch for ch in q).strip()
-
-
 @router.get("/osio/{chunk_id}", response_class=HTMLResponse)
 async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     """A whole section: its chapter, neighbours, amendment history, counterpart and original source."""
@@ -234,19 +227,21 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     ui = pick_ui_lang(params.get("ui"), request.headers.get("accept-language"))
     t = STRINGS[ui]
     searcher = getattr(request.app.state, "searcher", None)
-    keep = {"ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None, "q": _clean_query(params.get("q", ""))}
+    keep = {"ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None, "q": clean_text(params.get("q", ""))}
     if searcher is None:
         return _render(request, "section.html", ui, status=503, section=None, state=keep, error=t["error_not_ready"])
-    view = views.section_view(searcher.index, chunk_id, ui)
+    view = corpus_view(searcher.index).section(chunk_id)
     if view is None:
         return _render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
-    card = _card(Hit(chunk=view.chunk, score=0.0, rank=1), keep["q"], ui)
+    card = _card(Hit(chunk=view.first, score=0.0, rank=1), keep["q"], ui)
     card["text"] = view.text
     card["label"] = view.label
     # Mark what the search marked: the query's words and the glossary terms it was expanded with.
-    marked = marked_words(keep["q"], searcher.expansions(keep["q"])) if keep["q"] else ""
-    card["paragraphs"] = views.highlight_paragraphs(view.text, marked)
-    c = view.chunk.citation
+    marked = marked_words(keep["q"], searcher.prepare(keep["q"], embed=False).expansions) if keep["q"] else ""
+    card["paragraphs"] = marked_paragraphs(view.text, marked)
+    # The history is worded in the page's language; each act is listed once over all momentit.
+    history = list(dict.fromkeys(note.note for member in view.chunks for note in amendment_notes(member.citation, ui)))
+    c = view.first.citation
     # A whole statute section's paragraphs are its momentit, so each can be cited as "44 § 2 mom.".
     count = getattr(c, "momentti_count", None)
     whole = c.section is not None and c.kind in ("laki", "asetus") and count in (None, len(card["paragraphs"]))
@@ -254,11 +249,11 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     if len(momentti_labels) == 1:
         momentti_labels = []
     return _render(
-        request, "section.html", ui, section=view, card=card, state=keep, error=None, momentti_labels=momentti_labels
+        request, "section.html", ui, section=view, card=card, state=keep, error=None, momentti_labels=momentti_labels,
+        history=history, counterpart=view.other_languages[0] if view.other_languages else None,
     )
 
 
-def install_web(app: FastAPI) -> None:
-    """Add the pages and the self-hosted static files to the app."""
-    app.include_router(router)
+def mount_static(app: FastAPI) -> None:
+    """Serve the pages' own CSS and script (no CDN)."""
     app.mount("/static", StaticFiles(directory=HERE / "static"), name="static")

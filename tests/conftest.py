@@ -7,22 +7,12 @@ from pathlib import Path
 
 import pytest
 
-from index.cache import EmbeddingCache
-from index.store import build_index
+from embedding.embedders import create_embedder
 from ingest.corpus import ingest_files
 
-REPO = Path(__file__).resolve().parents[1]
-FINLEX = REPO.parent / "shared" / "corpus" / "finlex"
-FOUR_STATUTES = ["asd20170531.xml", "asd20170673.xml", "asd20201214.xml", "asd20201215.xml"]
-
-
-def finlex_file(name: str, lang: str = "fi") -> Path:
-    """Path of a statute in the shared corpus; skips the test when the corpus is absent."""
-    path = FINLEX / lang / name
-    if not path.exists():
-        pytest.skip(f"shared Finlex corpus not found at {FINLEX}")
-    return path
-
+from .indexes import build_cached
+from .paths import FOUR_STATUTES, finlex_file
+from tests.servers import lahde_serve
 
 @pytest.fixture(scope="session")
 def embedding_cache_path(request: pytest.FixtureRequest) -> Path:
@@ -36,8 +26,6 @@ def embedding_cache_path(request: pytest.FixtureRequest) -> Path:
 @pytest.fixture(scope="session")
 def real_embedder():
     """The default real model: multilingual-e5-small through the default (onnx) backend, no fallback."""
-    from index.embedders import create_embedder
-
     return create_embedder("onnx", fallback=False)
 
 
@@ -49,16 +37,6 @@ def four_statute_chunks():
     return [c for d in report.documents for c in d.chunks]
 
 
-def build_cached(chunks, embedder, out: Path, cache_path: Path) -> Path:
-    """Build an index at out, taking vectors from (and adding them to) the embedding cache at cache_path."""
-    cache = EmbeddingCache(cache_path)
-    try:
-        build_index(chunks, embedder, out, cache=cache)
-    finally:
-        cache.close()
-    return out
-
-
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory, four_statute_chunks, real_embedder, embedding_cache_path) -> Path:
     """A real index of the four statutes, built once per session with the real model."""
@@ -68,7 +46,5 @@ def built_index(tmp_path_factory, four_statute_chunks, real_embedder, embedding_
 @pytest.fixture(scope="session")
 def live_server(built_index: Path, embedding_cache_path: Path):
     """`lahde serve` as a real process on a free loopback port, on the real four-statute index."""
-    from .servers import lahde_serve
-
     with lahde_serve({"LAHDE_INDEX_DIR": str(built_index), "LAHDE_CACHE_PATH": str(embedding_cache_path)}) as base:
         yield base

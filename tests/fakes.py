@@ -35,3 +35,10 @@ class HashingEmbedder:
 
     def embed_queries(self, texts: Sequence[str]) -> np.ndarray:
         return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
+
+
+def fake_wiring(dim: int = 64, model_id: str = "test/hashing-64"):  # type: ignore[no-untyped-def]
+    """The real wiring (lahde.service.Wiring) with the hashing embedder instead of the model."""
+    from lahde.service import Wiring
+
+    return Wiring(embedder_factory=lambda _settings: HashingEmbedder(dim=dim, model_id=model_id))

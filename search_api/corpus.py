@@ -1,0 +1,49 @@
+"""The corpus as a resource: GET /api/sections/{chunk_id}, /api/documents and /api/documents/{doc_id}."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from fastapi import APIRouter, Depends, Path
+
+from retrieval.search import Searcher
+from retrieval.sections import corpus_view
+
+from .adapters import document_out, section_out
+from .deps import get_searcher
+from .errors import ApiError
+from .schemas import DocumentList, DocumentOut, Problem, SectionOut
+
+router = APIRouter()
+_NOT_FOUND = {404: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
+
+
+@router.get("/api/sections/{chunk_id}", response_model=SectionOut, responses=_NOT_FOUND)
+def api_section(
+    searcher: Annotated[Searcher, Depends(get_searcher)],
+    chunk_id: Annotated[str, Path(max_length=200, description="Any chunk id of the section, e.g. fi.531-2017.s44.")],
+) -> SectionOut:
+    """The whole section holding a chunk: all momentit, neighbours, amendments, other language."""
+    view = corpus_view(searcher.index).section(chunk_id)
+    if view is None:
+        raise ApiError(404, "Not found", f"no section with chunk id {chunk_id!r}", [{"field": "chunk_id", "message": "unknown id"}])
+    return section_out(view)
+
+
+@router.get("/api/documents", response_model=DocumentList, responses={503: {"model": Problem}})
+def api_documents(searcher: Annotated[Searcher, Depends(get_searcher)]) -> DocumentList:
+    """Every source document in the index, with its metadata."""
+    return DocumentList(documents=[document_out(d) for d in corpus_view(searcher.index).documents()])
+
+
+@router.get("/api/documents/{doc_id}", response_model=DocumentOut, responses=_NOT_FOUND)
+def api_document(
+    searcher: Annotated[Searcher, Depends(get_searcher)],
+    doc_id: Annotated[str, Path(max_length=200, description="Document id, e.g. fi.531-2017.")],
+) -> DocumentOut:
+    """One source document with the ids of its sections in order."""
+    view = corpus_view(searcher.index)
+    doc = view.document(doc_id)
+    if doc is None:
+        raise ApiError(404, "Not found", f"no document with id {doc_id!r}", [{"field": "doc_id", "message": "unknown id"}])
+    return document_out(doc, view.section_ids(doc_id))

@@ -1,0 +1,156 @@
+"""What every endpoint depends on: the settings, the wiring, the searcher and drafter, one query cleaner, one limit check.
+
+``lahde`` (the layer above) hands the app its ``Settings`` and a ``Services`` object — how to
+load an index, make an embedder, run a re-index — so this package never imports the wiring.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+import threading
+import weakref
+from collections.abc import Callable
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated, Any, Protocol
+
+from fastapi import Depends, FastAPI, Request
+
+from embedding.cache import EmbeddingCache
+from embedding.types import Embedder
+from index.generations import ReindexLock
+from retrieval.answer import AnswerDrafter
+from retrieval.search import Searcher
+
+from .errors import ApiError, NotReadyError
+
+if TYPE_CHECKING:  # the type only: lahde sits above this package and passes the object in
+    from lahde.settings import Settings
+
+logger = logging.getLogger(__name__)
+
+# C0 and C1 control characters (NEL \x85 included) become spaces; the schema pattern NOT_BLANK agrees.
+_CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+
+Progress = Callable[[str, int, int], None]
+
+
+class Services(Protocol):
+    """How the app reaches the stages below it; ``lahde.service.Wiring`` is the real one."""
+
+    def open_searcher(self, settings: Settings) -> Searcher:
+        """Load the index the settings name, with a new embedder."""
+        ...
+
+    def load_searcher(self, index_dir: Path, embedder: Embedder, settings: Settings) -> Searcher:
+        """Load one generation directory with an embedder already made (hot reload)."""
+        ...
+
+    def make_embedder(self, settings: Settings) -> Embedder:
+        """Make the embedder the settings name."""
+        ...
+
+    def embedding_cache_path(self, settings: Settings) -> Path:
+        """Where the embedding cache lives."""
+        ...
+
+    def reindex(
+        self, settings: Settings, embedder: Embedder | None, *, full: bool, progress: Progress, lock: ReindexLock
+    ) -> dict[str, Any]:
+        """Run the shared re-index and summarise it (generation, switched, seconds, documents, failed, changes)."""
+        ...
+
+
+def get_settings(request: Request) -> Settings:
+    """The settings the app was created with."""
+    return request.app.state.settings
+
+
+def get_services(request: Request) -> Services:
+    """The wiring the app was created with."""
+    services = request.app.state.services
+    if services is None:
+        raise NotReadyError("this app was created without services (no index can be loaded)")
+    return services
+
+
+def get_searcher(request: Request) -> Searcher:
+    """The searcher being served; 503 until it is loaded."""
+    searcher = getattr(request.app.state, "searcher", None)
+    if searcher is None:
+        reason = getattr(request.app.state, "load_error", None) or "the index is still loading"
+        raise NotReadyError(str(reason))
+    return searcher
+
+
+def served_generation(searcher: Searcher | None) -> str | None:
+    """The generation being served (``gen-000007``), None when nothing is loaded."""
+    return searcher.generation if searcher is not None else None
+
+
+_DRAFTERS: "weakref.WeakKeyDictionary[Searcher, AnswerDrafter]" = weakref.WeakKeyDictionary()
+_DRAFTERS_LOCK = threading.Lock()
+
+
+def drafter_for(app: FastAPI, searcher: Searcher) -> AnswerDrafter:
+    """One drafter per loaded searcher, so sentence vectors are reused until the index changes."""
+    settings: Settings = app.state.settings
+    with _DRAFTERS_LOCK:
+        drafter = _DRAFTERS.get(searcher)
+        if drafter is None:
+            drafter = _DRAFTERS[searcher] = AnswerDrafter(
+                searcher,
+                min_score=settings.ask_min_score,
+                signal=settings.ask_signal,
+                max_sentences=settings.ask_max_sentences,
+                cache=_open_cache(app),
+            )
+            if settings.ask_warm:
+                threading.Thread(
+                    target=drafter.warm, args=(searcher.index.chunks,), name="lahde-ask-warm", daemon=True
+                ).start()
+        return drafter
+
+
+def _open_cache(app: FastAPI) -> EmbeddingCache | None:
+    services: Services | None = app.state.services
+    if services is None:
+        return None
+    try:
+        return EmbeddingCache(services.embedding_cache_path(app.state.settings))
+    except Exception as exc:  # noqa: BLE001 - the cache only saves time; drafting works without it
+        logger.warning("sentence vectors will not be cached on disk: %s", exc)
+        return None
+
+
+def get_drafter(request: Request, searcher: Annotated[Searcher, Depends(get_searcher)]) -> AnswerDrafter:
+    """The answer drafter of the searcher being served."""
+    return drafter_for(request.app, searcher)
+
+
+def clean_text(q: str) -> str:
+    """The one cleaning rule for query text (API and pages): control characters become spaces, ends are trimmed."""
+    return _CONTROL_RE.sub(" ", q).strip()
+
+
+def clean_query(q: str, settings: Settings, field: str = "q") -> str:
+    """:func:`clean_text`, then refuse an empty or over-long text (422 naming the field)."""
+    query = clean_text(q)
+    if not query:
+        raise ApiError(422, "Invalid request", f"{field} (kysymys) must not be empty", [{"field": field, "message": "empty"}])
+    if len(query) > settings.max_query_chars:
+        raise ApiError(
+            422,
+            "Invalid request",
+            f"{field} (kysymys) is {len(query)} characters; at most {settings.max_query_chars} are allowed",
+            [{"field": field, "message": f"longer than {settings.max_query_chars} characters"}],
+        )
+    return query
+
+
+def check_limit(field: str, value: int, limit: int) -> None:
+    """422 naming the field when a number is over its configured limit."""
+    if value > limit:
+        raise ApiError(
+            422, "Invalid request", f"{field} must be at most {limit}", [{"field": field, "message": f"greater than {limit}"}]
+        )

@@ -1,0 +1,85 @@
+"""The `lahde` command line, run as a real process with the real model."""
+
+from __future__ import annotations
+
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.paths import finlex_file
+
+pytestmark = pytest.mark.slow
+
+
+def _lahde(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    return subprocess.run(
+        [sys.executable, "-m", "lahde.cli", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=600
+    )
+
+
+@pytest.fixture()
+def corpus_env(tmp_path: Path, embedding_cache_path: Path) -> dict[str, str]:
+    finlex = finlex_file("asd20201215.xml").parent.parent
+    sources = tmp_path / "sources.toml"
+    sources.write_text(f'[finlex]\ndir = "{finlex}"\ninclude = ["fi/asd20201215.xml"]\n', encoding="utf-8")
+    return {
+        "LAHDE_SOURCES": str(sources),
+        "LAHDE_INDEX_DIR": str(tmp_path / "index"),
+        "LAHDE_CACHE_PATH": str(embedding_cache_path),
+    }
+
+
+def test_build_then_search(corpus_env: dict[str, str]):
+    built = _lahde("build", env=corpus_env)
+    assert built.returncode == 0, built.stderr
+    assert "Indexed 1 documents, 29 chunks" in built.stdout
+    assert "ok 1, skipped 0, failed 0" in built.stdout
+    assert "Read 29 sections into 29 chunks" in built.stdout
+    assert "Reading sources" in built.stderr  # the ingest progress bar
+    found = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env)
+    assert found.returncode == 0, found.stderr
+    first = found.stdout.splitlines()[0]
+    assert first.startswith("1. Laki tutkintokoulutukseen valmentavasta koulutuksesta (1215/2020) 18 §")
+    assert first.endswith("fi.1215-2020.s18")
+
+
+def test_build_reports_a_broken_file_and_indexes_the_rest(corpus_env: dict[str, str], tmp_path: Path):
+    finlex = finlex_file("asd20201215.xml").parent.parent
+    sources = Path(corpus_env["LAHDE_SOURCES"])
+    # A folder holding one real statute (linked, not copied) and one broken file.
+    mixed = tmp_path / "mixed" / "fi"
+    mixed.mkdir(parents=True)
+    (mixed / "asd20201215.xml").symlink_to(finlex / "fi" / "asd20201215.xml")
+    (mixed / "asd20990001.xml").write_text("<broken", encoding="utf-8")
+    sources.write_text(f'[finlex]\ndir = "{mixed.parent}"\ninclude = ["fi/*.xml"]\n', encoding="utf-8")
+    built = _lahde("build", env=corpus_env)
+    assert built.returncode == 1
+    assert "FAILED" in built.stderr and "asd20990001.xml: malformed XML" in built.stderr
+    assert "ok 1, skipped 0, failed 1" in built.stdout
+    found = _lahde("search", "oppivelvollisuus", "-k", "1", env=corpus_env)
+    assert found.returncode == 0 and "(1215/2020)" in found.stdout
+
+
+def test_search_without_an_index_says_how_to_build_one(tmp_path: Path):
+    result = _lahde("search", "hoks", env={"LAHDE_INDEX_DIR": str(tmp_path / "none")})
+    assert result.returncode == 1
+    assert "no index at" in result.stderr and "lahde build" in result.stderr
+
+
+def test_search_folds_an_amending_acts_wording_unless_asked(corpus_env: dict[str, str]):
+    sources = Path(corpus_env["LAHDE_SOURCES"])
+    sources.write_text(
+        sources.read_text(encoding="utf-8").replace('["fi/asd20201215.xml"]', '["fi/asd20201215.xml", "fi/asd20220719.xml"]'),
+        encoding="utf-8",
+    )
+    assert _lahde("build", env=corpus_env).returncode == 0
+    folded = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env).stdout.splitlines()
+    every = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", "--all-versions", env=corpus_env)
+    hits = lambda lines: [line.rsplit("  ", 1)[-1] for line in lines if line[:1].isdigit()]  # noqa: E731
+    assert hits(folded) == ["fi.1215-2020.s18", "fi.1215-2020.s25", "fi.1215-2020.s8"]
+    assert folded[2] == "   myös: 719/2022 (voimaan 1.8.2022)"
+    assert hits(every.stdout.splitlines()) == ["fi.1215-2020.s18", "fi.719-2022.s18", "fi.1215-2020.s25"]
+    assert "myös:" not in every.stdout
