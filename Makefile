@@ -3,7 +3,7 @@ VENV ?= .venv
 PY := $(VENV)/bin/python
 PYTHON ?= python3
 
-.PHONY: run test build serve bench clean deb-deps deb-test-deps
+.PHONY: run test lint build serve bench clean deb-deps deb-test-deps
 
 # Debian packages: Voikko, the Finnish morphology behind the lexical index (libvoikko + its dictionary).
 DEB_PACKAGES := libvoikko1 voikko-fi
@@ -31,9 +31,18 @@ run: $(VENV)/.installed
 	$(VENV)/bin/lahde build
 	$(VENV)/bin/lahde serve
 
-## Run the whole test suite (slow tests included)
+## Lint (ruff), format check, types (mypy), then the whole test suite (slow tests and the import-layer contract included)
 test: $(VENV)/.installed-dev | deb-test-deps
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
 	$(PY) -m pytest
+
+lint: $(VENV)/.installed-dev
+	$(VENV)/bin/ruff check .
+	$(VENV)/bin/ruff format --check .
+	$(VENV)/bin/mypy
+	$(VENV)/bin/lint-imports
 
 build: $(VENV)/.installed
 	$(VENV)/bin/lahde build

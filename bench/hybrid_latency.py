@@ -24,8 +24,10 @@ from benchlib import percentile  # noqa: E402
 
 from embedding.embedders import create_embedder  # noqa: E402
 from retrieval.evaluate import load_questions  # noqa: E402
-from retrieval.search import RetrievalConfig
-from retrieval.search import Searcher  # noqa: E402
+from retrieval.search import (
+    RetrievalConfig,
+    Searcher,  # noqa: E402
+)
 
 MODES = ("dense", "lexical", "hybrid")
 
@@ -33,15 +35,21 @@ MODES = ("dense", "lexical", "hybrid")
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, required=True, help="an index of the statute corpus")
-    ap.add_argument("--backend", default="onnx", help="embedding backend (create_embedder name; onnx serves by default)")
+    ap.add_argument(
+        "--backend", default="onnx", help="embedding backend (create_embedder name; onnx serves by default)"
+    )
     ap.add_argument("--rounds", type=int, default=2)
     ap.add_argument(
-        "--threads", type=int, default=1,
+        "--threads",
+        type=int,
+        default=1,
         help="embedding threads (1 avoids stalls when other work shares the cores; 0 = all cores)",
     )
     ap.add_argument("--questions", type=Path, default=REPO / "tests/eval/questions.tsv")
     ap.add_argument(
-        "--dense-glossary", action=argparse.BooleanOptionalAction, default=True,
+        "--dense-glossary",
+        action=argparse.BooleanOptionalAction,
+        default=True,
         help="embed the query with the glossary's phrases (the search default) or alone",
     )
     args = ap.parse_args()
@@ -54,7 +62,7 @@ def main() -> None:
     for m, s in searchers.items():  # warm-up: engine buffers, bm25s, Voikko
         s.search("lämmittely " + m, k=10, mode=m)
     times: dict[str, list[float]] = {m: [] for m in MODES}
-    for r in range(args.rounds):
+    for _round in range(args.rounds):
         for q in queries:
             for m in MODES:
                 searchers[m].vectors.clear()  # include the query embedding every time
@@ -64,7 +72,9 @@ def main() -> None:
                 times[m].append((time.perf_counter() - t) * 1000)
     n = len(times["dense"])
     index = searchers["dense"].index
-    print(f"index: {len(index)} chunks; {n} searches per mode (k=10, query embedding included); backend {embedder.backend}\n")
+    print(
+        f"index: {len(index)} chunks; {n} searches per mode (k=10, query embedding included); backend {embedder.backend}\n"
+    )
     print("| mode | p50 ms | p95 ms | p95 / dense p95 |")
     print("|---|---|---|---|")
     dense95 = percentile(times["dense"], 95)
@@ -74,7 +84,9 @@ def main() -> None:
     # Paired per query: what hybrid adds to the dense path (lexical + fusion + references), robust to
     # the machine's load because both ran back to back on the same query.
     added = [h - d for h, d in zip(times["hybrid"], times["dense"])]
-    print(f"\nhybrid minus dense, same query back to back: p50 {percentile(added, 50):.1f} ms, p95 {percentile(added, 95):.1f} ms")
+    print(
+        f"\nhybrid minus dense, same query back to back: p50 {percentile(added, 50):.1f} ms, p95 {percentile(added, 95):.1f} ms"
+    )
 
 
 if __name__ == "__main__":

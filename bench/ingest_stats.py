@@ -18,9 +18,9 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from embedding.embedders import model_token_counter  # noqa: E402
 from ingest.corpus import IngestOptions, ingest_corpus  # noqa: E402
 from ingest.manifest import load_sources  # noqa: E402
-from embedding.embedders import model_token_counter  # noqa: E402
 from ingest.tokens import estimate_tokens  # noqa: E402
 
 BUCKETS = (64, 128, 256, 384, 512, 768, 1024)
@@ -51,14 +51,22 @@ def main() -> None:
         split = sum(1 for c in chunks if c.citation.subsections)
         over = sum(1 for t in tokens if t > max_tokens)
         print(f"== max_tokens={max_tokens} ({'estimate' if args.estimate else 'model tokenizer'})")
-        print(f"documents {len(report.documents)} ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}); "
-              f"{report.summary()}")
-        print(f"sections {report.section_count}, chunks {len(chunks)} ({split} of them runs of momentit), "
-              f"chunks with amendment links {sum(1 for c in chunks if c.citation.amendments)}")
-        print(f"tokens: min {min(tokens)}, p25 {percentile(tokens, 25)}, median {int(statistics.median(tokens))}, "
-              f"p75 {percentile(tokens, 75)}, p90 {percentile(tokens, 90)}, p99 {percentile(tokens, 99)}, "
-              f"max {max(tokens)}, mean {statistics.mean(tokens):.0f}")
-        print(f"over the limit, not split: {over} (a long momentti that is no list, or an amending act's partial section)")
+        print(
+            f"documents {len(report.documents)} ({', '.join(f'{k} {n}' for k, n in sorted(kinds.items()))}); "
+            f"{report.summary()}"
+        )
+        print(
+            f"sections {report.section_count}, chunks {len(chunks)} ({split} of them runs of momentit), "
+            f"chunks with amendment links {sum(1 for c in chunks if c.citation.amendments)}"
+        )
+        print(
+            f"tokens: min {min(tokens)}, p25 {percentile(tokens, 25)}, median {int(statistics.median(tokens))}, "
+            f"p75 {percentile(tokens, 75)}, p90 {percentile(tokens, 90)}, p99 {percentile(tokens, 99)}, "
+            f"max {max(tokens)}, mean {statistics.mean(tokens):.0f}"
+        )
+        print(
+            f"over the limit, not split: {over} (a long momentti that is no list, or an amending act's partial section)"
+        )
         low = 0
         for high in (*BUCKETS, None):
             n = sum(1 for t in tokens if t > low and (high is None or t <= high))

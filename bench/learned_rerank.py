@@ -44,16 +44,24 @@ sys.path.insert(0, str(REPO / "bench"))
 
 from retrieval_ideas import Bench, top  # noqa: E402
 
-from index.analysis import guess_lang  # noqa: E402
 from embedding.cache import EmbeddingCache, embed_with_cache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
-from retrieval.evaluate import METRICS, load_qrels, load_questions, score_ranking  # noqa: E402
-from retrieval.search import RetrievalConfig
-from retrieval.search import Searcher  # noqa: E402
 from index.store import read_manifest  # noqa: E402
+from retrieval.evaluate import METRICS, load_qrels, load_questions, score_ranking  # noqa: E402
+from retrieval.search import (
+    RetrievalConfig,
+    Searcher,  # noqa: E402
+)
 
 FEATURES = (
-    "lexical", "dense", "lexical_rank", "dense_rank", "heading_bm25", "heading_cosine", "momentti", "statute",
+    "lexical",
+    "dense",
+    "lexical_rank",
+    "dense_rank",
+    "heading_bm25",
+    "heading_cosine",
+    "momentti",
+    "statute",
     "amending_act",
 )
 _CONFIG = RetrievalConfig()
@@ -78,9 +86,14 @@ class Signals:
         chunks = searcher.index.chunks
         e = searcher.embedder
         analyzer = searcher.lexical.analyzer  # type: ignore[union-attr]
-        heads = [" – ".join(p for p in (c.citation.chapter_heading, c.citation.section_heading) if p) or c.context for c in chunks]
+        heads = [
+            " – ".join(p for p in (c.citation.chapter_heading, c.citation.section_heading) if p) or c.context
+            for c in chunks
+        ]
         self.heading_bm25 = bm25s.BM25(k1=1.2, b=0.75, method="lucene")
-        self.heading_bm25.index([analyzer.analyze(h, c.citation.lang) or ["_"] for h, c in zip(heads, chunks)], show_progress=False)
+        self.heading_bm25.index(
+            [analyzer.analyze(h, c.citation.lang) or ["_"] for h, c in zip(heads, chunks)], show_progress=False
+        )
         self.heading_vectors, n_heads = embed_with_cache(heads, e.model_id, e.dim, e.embed_passages, cache)
         owner, texts = [], []
         for i, c in enumerate(chunks):
@@ -91,8 +104,13 @@ class Signals:
         self.momentti_vectors, n_mom = embed_with_cache(texts, e.model_id, e.dim, e.embed_passages, cache)
         self.momentti_owner = np.array(owner, dtype=np.int64)
         self.statute = [c.citation.amends_statute or c.citation.statute or c.citation.doc_id for c in chunks]
-        self.amending = np.array([float(bool(c.citation.amends_statute) and c.citation.amends_statute != c.citation.statute) for c in chunks])
-        print(f"(headings: {len(heads)}, {n_heads} embedded now; momentit: {len(texts)}, {n_mom} embedded now)", flush=True)
+        self.amending = np.array(
+            [float(bool(c.citation.amends_statute) and c.citation.amends_statute != c.citation.statute) for c in chunks]
+        )
+        print(
+            f"(headings: {len(heads)}, {n_heads} embedded now; momentit: {len(texts)}, {n_mom} embedded now)",
+            flush=True,
+        )
 
     def heading_scores(self, query: str) -> np.ndarray:
         """BM25 of the query (glossary expansion included) against the headings alone."""

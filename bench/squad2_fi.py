@@ -29,10 +29,12 @@ from benchlib import MemoEmbedder  # noqa: E402
 
 from embedding.cache import EmbeddingCache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
-from retrieval.search import RetrievalConfig
-from retrieval.search import Searcher  # noqa: E402
 from index.reindex import build_from_chunks  # noqa: E402
 from ingest.models import Chunk, Citation  # noqa: E402
+from retrieval.search import (
+    RetrievalConfig,
+    Searcher,  # noqa: E402
+)
 
 DATA = REPO.parent / "shared" / "eval" / "squad2-fi"
 # (label, mode, config): the search defaults, plus plain RRF for comparison.
@@ -51,7 +53,9 @@ def load_paragraphs(path: Path) -> list[Chunk]:
     with opener(path, "rt", encoding="utf-8") as fh:
         for line in fh:
             row = json.loads(line)
-            cit = Citation(doc_id=f"squad.{row['doc']}", doc_title=str(row["doc"]), kind="opas", lang="fi", label=row["_id"])
+            cit = Citation(
+                doc_id=f"squad.{row['doc']}", doc_title=str(row["doc"]), kind="opas", lang="fi", label=row["_id"]
+            )
             chunks.append(Chunk(id=row["_id"], text=row["text"], citation=cit))
     return chunks
 
@@ -61,17 +65,24 @@ def main() -> None:
     ap.add_argument("--limit", type=int, default=1000, help="questions to sample (0 = all)")
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument(
-        "--paragraphs", type=int, default=0,
+        "--paragraphs",
+        type=int,
+        default=0,
         help="index only the first N paragraphs (file order) and ask only their questions (0 = all 1,204)",
     )
-    ap.add_argument("--backend", default="onnx", help="embedding backend (create_embedder name; onnx serves by default)")
+    ap.add_argument(
+        "--backend", default="onnx", help="embedding backend (create_embedder name; onnx serves by default)"
+    )
     ap.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "embeddings.sqlite")
     ap.add_argument("--index-dir", type=Path, help="keep the index here (default: a temporary directory)")
     ap.add_argument(
-        "--pool", action="store_true",
+        "--pool",
+        action="store_true",
         help="index all 20,239 train + dev paragraphs (corpus_all.jsonl.gz) as a distractor pool; questions stay dev",
     )
-    ap.add_argument("--feedback", default="", help="also run dense and hybrid with these dense-feedback shares, e.g. 0.6,1.0")
+    ap.add_argument(
+        "--feedback", default="", help="also run dense and hybrid with these dense-feedback shares, e.g. 0.6,1.0"
+    )
     ap.add_argument("--lexical-weights", default="", help="also run hybrid with these lexical weights, e.g. 1.5,3")
     args = ap.parse_args()
     logging.basicConfig(level=logging.WARNING)
@@ -81,7 +92,9 @@ def main() -> None:
     if args.paragraphs:
         chunks = chunks[: args.paragraphs]
     kept = {c.id for c in chunks}
-    queries = dict(line.rstrip("\n").split("\t", 1) for line in open(DATA / "dev_queries.tsv", encoding="utf-8") if line.strip())
+    queries = dict(
+        line.rstrip("\n").split("\t", 1) for line in open(DATA / "dev_queries.tsv", encoding="utf-8") if line.strip()
+    )
     qrels = {}
     for line in open(DATA / "dev_qrels.tsv", encoding="utf-8"):
         parts = line.split()

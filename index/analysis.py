@@ -158,7 +158,9 @@ class VoikkoAnalyzer(_Base):
         try:
             import libvoikko
         except ImportError as exc:
-            raise AnalyzerError("the voikko analyser needs the libvoikko Python binding (pip install libvoikko)") from exc
+            raise AnalyzerError(
+                "the voikko analyser needs the libvoikko Python binding (pip install libvoikko)"
+            ) from exc
         try:
             self._voikko = libvoikko.Voikko("fi")
         except Exception as exc:  # noqa: BLE001 - libvoikko raises OSError or its own errors

@@ -112,9 +112,9 @@ def format_report(report: ChangeReport, *, diff: bool = False) -> str:
         lines.append(f"  + {d['id']}  {d['title']} ({d['chunks']} chunks)")
     for d in report.documents_removed:
         lines.append(f"  - {d['id']}  {d['title']} ({d['chunks']} chunks)")
-    for d in report.documents_changed:
-        lines.append(f"  ~ {d.id}  {d.title}")
-        for mark, items in (("+", d.added), ("~", d.changed), ("-", d.removed)):
+    for change in report.documents_changed:
+        lines.append(f"  ~ {change.id}  {change.title}")
+        for mark, items in (("+", change.added), ("~", change.changed), ("-", change.removed)):
             for ch in items:
                 lines.append(f"      {mark} {ch.id}  {ch.label}")
                 if diff and mark == "~":

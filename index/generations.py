@@ -162,7 +162,9 @@ class IndexRoot:
         fsync_dir(self.path)
         # Marks the generation as having served, so recovery never mistakes it for an unfinished
         # one after a rollback makes an older generation current again.
-        write_file_durably(self.path / name / ACTIVATED, datetime.now(timezone.utc).isoformat(timespec="seconds").encode())
+        write_file_durably(
+            self.path / name / ACTIVATED, datetime.now(timezone.utc).isoformat(timespec="seconds").encode()
+        )
         logger.info("index %s now serves generation %s", self.path, name)
 
     def rollback(self, to: str | None = None) -> str:
@@ -186,7 +188,9 @@ class IndexRoot:
             return removed
         current = generation_number(self.current_name() or "") or 0
         for p in self.path.iterdir():
-            stale = p.name.startswith(BUILDING_PREFIX) or (p.name.startswith(f".{POINTER}.") and p.name.endswith(".tmp"))
+            stale = p.name.startswith(BUILDING_PREFIX) or (
+                p.name.startswith(f".{POINTER}.") and p.name.endswith(".tmp")
+            )
             number = generation_number(p.name)
             # A complete directory newer than CURRENT was renamed but never switched to: the run
             # that wrote it died before finishing, so it never served and its report never printed.
@@ -288,4 +292,3 @@ def checkpoint(stage: str) -> None:
 
         logger.warning("test hook: killing myself at %s", stage)
         os.kill(os.getpid(), signal.SIGKILL)
-

@@ -52,8 +52,13 @@ def _records_from_chunks(chunks: Sequence[Chunk]) -> list[DocumentRecord]:
         by_doc.setdefault(c.citation.doc_id, []).append(c)
     return [
         DocumentRecord(
-            doc_id, cs[0].citation.doc_title, cs[0].citation.kind, cs[0].citation.lang, "",
-            text_hash("\n".join(c.content_hash for c in cs)), tuple(c.id for c in cs),
+            doc_id,
+            cs[0].citation.doc_title,
+            cs[0].citation.kind,
+            cs[0].citation.lang,
+            "",
+            text_hash("\n".join(c.content_hash for c in cs)),
+            tuple(c.id for c in cs),
         )
         for doc_id, cs in by_doc.items()
     ]
@@ -162,8 +167,16 @@ def reindex(
             report.generation = None
             report_progress("done", 0, 0)
             logger.info("no changes; generation %s stays current", prev.name)
-            return ReindexResult(report, prev.index.manifest, prev.path, False, [], recovered,  # type: ignore[arg-type]
-                                 round(time.perf_counter() - started, 3))
+            assert prev.path is not None  # a loaded previous index has a path
+            return ReindexResult(
+                report,
+                prev.index.manifest,
+                prev.path,
+                False,
+                [],
+                recovered,
+                round(time.perf_counter() - started, 3),
+            )
 
         texts = [c.embed_text for c in chunks]
         if not options.full:
@@ -190,8 +203,14 @@ def reindex(
         try:
             t_write = time.perf_counter()
             manifest = write_index_files(
-                staging, chunks, vectors, model_id=embedder.model_id, backend=embedder.backend,
-                embedded=embedded, started=started, index_type=index_type,
+                staging,
+                chunks,
+                vectors,
+                model_id=embedder.model_id,
+                backend=embedder.backend,
+                embedded=embedded,
+                started=started,
+                index_type=index_type,
             )
             checkpoint("writing")
             write_file_durably(staging / DOCUMENTS, documents_json(DocumentRecord.of(d) for d in docs))
@@ -214,7 +233,9 @@ def reindex(
                 "full": options.full,
                 **(stats or {}),
             }
-            write_file_durably(staging / CHANGES, json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8"))
+            write_file_durably(
+                staging / CHANGES, json.dumps(report.to_dict(), ensure_ascii=False, indent=1).encode("utf-8")
+            )
             checkpoint("staged")
             final = index_root.publish(staging, number)
         except BaseException:
@@ -227,11 +248,10 @@ def reindex(
             shutil.rmtree(index_root.path / LEXICAL_DIR, ignore_errors=True)
         pruned = index_root.prune(options.keep)
         report_progress("done", len(texts), len(texts))
-        logger.info(
-            "generation %s: %d chunks (%d embedded), %s", final.name, len(chunks), embedded, report.chunks
+        logger.info("generation %s: %d chunks (%d embedded), %s", final.name, len(chunks), embedded, report.chunks)
+        return ReindexResult(
+            report, read_manifest(final), final, True, pruned, recovered, round(time.perf_counter() - started, 3)
         )
-        return ReindexResult(report, read_manifest(final), final, True, pruned, recovered,
-                             round(time.perf_counter() - started, 3))
     finally:
         if own_cache:
             cache.close()

@@ -106,7 +106,9 @@ def read_manifest(index_dir: str | Path) -> Manifest:
 class VectorIndex:
     """A loaded index: chunks plus their vectors, searchable by a query vector."""
 
-    def __init__(self, index_dir: str | Path, manifest: Manifest, chunks: list[Chunk], faiss_index: faiss.Index) -> None:
+    def __init__(
+        self, index_dir: str | Path, manifest: Manifest, chunks: list[Chunk], faiss_index: faiss.Index
+    ) -> None:
         self.path = Path(index_dir)
         self.manifest = manifest
         self.chunks = chunks
@@ -173,9 +175,9 @@ class VectorIndex:
 
     def vector_at(self, position: int) -> np.ndarray:
         """The stored (normalised) vector of the chunk at a position."""
-        return self._index.reconstruct(position)
+        return np.asarray(self._index.reconstruct(position), dtype=np.float32)
 
     def vector(self, chunk_id: str) -> np.ndarray | None:
         """The stored (normalised) vector of a chunk, or None for an unknown id."""
         i = self.by_id.get(chunk_id)
-        return None if i is None else self._index.reconstruct(i)
+        return None if i is None else self.vector_at(i)

@@ -45,7 +45,9 @@ class DocumentRecord:
     @classmethod
     def of(cls, doc: Document) -> "DocumentRecord":
         """Summarise a freshly ingested document."""
-        return cls(doc.id, doc.title, doc.kind, doc.lang, doc.source_path, doc.content_hash, tuple(c.id for c in doc.chunks))
+        return cls(
+            doc.id, doc.title, doc.kind, doc.lang, doc.source_path, doc.content_hash, tuple(c.id for c in doc.chunks)
+        )
 
     def to_dict(self) -> dict:
         """JSON-ready data."""
@@ -191,5 +193,3 @@ class ReindexResult:
     def generation(self) -> str:
         """Name of the generation now current."""
         return self.current_dir.name
-
-

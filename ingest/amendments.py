@@ -39,7 +39,9 @@ _AS_WORDED_RE = re.compile(
 _NUM = r"\d+(?:\s?[a-z](?![a-zåäö]))?"
 _SEP = r"(?:\s*,\s*|\s+ja\s+|\s+sekä\s+|\s+och\s+|\s+samt\s+|\s*[–-]\s*)"
 _RUN_RE = re.compile(rf"(?<![\d/])({_NUM}(?:{_SEP}{_NUM})*)\s*§(:n|:ään|:ssä|:ää)?")
-_PART_END_RE = re.compile(r",(?!\s*\d+(?:\s?[a-z](?![a-zåäö]))?\s*(?:,|ja\b|och\b|[–-]))|\s+sekä\s+|\s+samt\s+|\s+seuraavasti|\s+som följer|;|\s+(?:tulee|tulevat|träder)\b")
+_PART_END_RE = re.compile(
+    r",(?!\s*\d+(?:\s?[a-z](?![a-zåäö]))?\s*(?:,|ja\b|och\b|[–-]))|\s+sekä\s+|\s+samt\s+|\s+seuraavasti|\s+som följer|;|\s+(?:tulee|tulevat|träder)\b"
+)
 _MONTHS_FI = {
     m: i
     for i, m in enumerate(
@@ -181,9 +183,10 @@ def parse_amendment(statute: Statute) -> list[SectionChange]:
             continue
         for number, part in section_refs(piece):
             changes.append((number, current, part))
-        if _ENTRY_RE.search(piece):
+        entry = _ENTRY_RE.search(piece)
+        if entry:
             # The act changes another act's entry-into-force provision (unnumbered: section "").
-            changes.append(("", current, _ENTRY_RE.search(piece).group(0)))
+            changes.append(("", current, entry.group(0)))
     # Sections whose new wording the act gives but whose preamble mention was not understood.
     named = {n for n, _, _ in changes}
     for section in statute.sections:

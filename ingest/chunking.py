@@ -20,7 +20,13 @@ DEFAULT_MAX_TOKENS = 512
 
 _LABELS = {
     "fi": {"chapter": "luku", "in_force": "voimaantulosäännös", "mom": "mom.", "kohta": "kohta", "liite": "liite"},
-    "sv": {"chapter": "kap.", "in_force": "ikraftträdandebestämmelse", "mom": "mom.", "kohta": "punkten", "liite": "bilaga"},
+    "sv": {
+        "chapter": "kap.",
+        "in_force": "ikraftträdandebestämmelse",
+        "mom": "mom.",
+        "kohta": "punkten",
+        "liite": "bilaga",
+    },
 }
 
 
@@ -169,7 +175,9 @@ def statute_to_document(
             or section.partial  # positions of an amending act's momentit are not their numbers
             or whole_tokens <= max_tokens
         ):
-            chunks.append(Chunk(id=chunk_id, text=section.text, citation=citation, context=context, tokens=whole_tokens))
+            chunks.append(
+                Chunk(id=chunk_id, text=section.text, citation=citation, context=context, tokens=whole_tokens)
+            )
             continue
         runs = _split_momentit(context, section, max_tokens, count_tokens)
         for first, last in runs:

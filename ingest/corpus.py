@@ -29,8 +29,14 @@ from .tokens import TokenCounter, estimate_tokens
 logger = logging.getLogger(__name__)
 
 __all__ = [
-    "IngestOptions", "IngestReport", "SourcesConfig", "corpus_files", "ingest_corpus", "ingest_files",
-    "inputs_fingerprint", "load_sources",
+    "IngestOptions",
+    "IngestReport",
+    "SourcesConfig",
+    "corpus_files",
+    "ingest_corpus",
+    "ingest_files",
+    "inputs_fingerprint",
+    "load_sources",
 ]
 
 DEFAULT_MAX_BYTES = 20 * 1024 * 1024
@@ -62,9 +68,7 @@ class IngestReport:
     @property
     def section_count(self) -> int:
         """Distinct statute sections (and guide heading sections) over all documents."""
-        return sum(
-            len({c.citation.section_key or c.citation.heading_path for c in d.chunks}) for d in self.documents
-        )
+        return sum(len({c.citation.section_key or c.citation.heading_path for c in d.chunks}) for d in self.documents)
 
     def summary(self) -> str:
         """``ok 120, skipped 1, failed 2``."""

@@ -127,7 +127,9 @@ def fetch_sources(
                 result.failed.append(f"{entry.id} ({entry.statute}, {entry.lang}): cannot reach {url}: {exc}")
                 continue
             if response.status_code != 200:
-                result.failed.append(f"{entry.id} ({entry.statute}, {entry.lang}): HTTP {response.status_code} from {url}")
+                result.failed.append(
+                    f"{entry.id} ({entry.statute}, {entry.lang}): HTTP {response.status_code} from {url}"
+                )
                 continue
             target = config.mirror_dir / (entry.akn_name() or "")
             # Check before writing, so a bad response never replaces a good mirrored file.
@@ -136,7 +138,9 @@ def fetch_sources(
             try:
                 statute = read_akn(staging)
             except IngestError as exc:
-                result.failed.append(f"{entry.id} ({entry.statute}, {entry.lang}): bad response from {url}: {exc.reason}")
+                result.failed.append(
+                    f"{entry.id} ({entry.statute}, {entry.lang}): bad response from {url}: {exc.reason}"
+                )
                 staging.unlink(missing_ok=True)
                 continue
             if statute.number != entry.statute:

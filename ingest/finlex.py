@@ -240,9 +240,7 @@ def read_statute(path: str | Path) -> Statute:
     kind = "asetus" if "asetus" in type_name or "förordning" in type_name else "laki"
     lang = saados.get(f"{MET1}kieliKoodi") or root.get(f"{MET1}kieliKoodi") or "fi"
 
-    preamble = tuple(
-        _text(p) for p in saados.findall(f"{SAA}Johtolause/{SAA}SaadosKappaleKooste") if _text(p)
-    )
+    preamble = tuple(_text(p) for p in saados.findall(f"{SAA}Johtolause/{SAA}SaadosKappaleKooste") if _text(p))
     sections: list[Section] = []
     pykalisto = saados.find(f"{SAA}Pykalisto")
     if pykalisto is not None:

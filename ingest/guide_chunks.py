@@ -83,7 +83,9 @@ def guide_to_document(
     title = meta.title.casefold()
     # A page's own H1 repeats the document title: leave it out of the heading path.
     blocks = [
-        Block(b.text, b.heading_path[1:], b.page, b.page_end) if b.heading_path[:1] and b.heading_path[0].casefold() == title else b
+        Block(b.text, b.heading_path[1:], b.page, b.page_end)
+        if b.heading_path[:1] and b.heading_path[0].casefold() == title
+        else b
         for b in blocks
     ]
     for group_no, (heading_path, group) in enumerate(groupby(blocks, key=lambda b: b.heading_path), 1):
@@ -109,7 +111,13 @@ def guide_to_document(
             )
             chunk_id = f"{doc_id}.h{group_no}" + (f".p{part_no}" if len(runs) > 1 else "")
             chunks.append(
-                Chunk(id=chunk_id, text=text, citation=citation, context=context, tokens=count_tokens(f"{context}\n{text}"))
+                Chunk(
+                    id=chunk_id,
+                    text=text,
+                    citation=citation,
+                    context=context,
+                    tokens=count_tokens(f"{context}\n{text}"),
+                )
             )
     return Document(
         id=doc_id,

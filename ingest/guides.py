@@ -147,7 +147,7 @@ def read_html(path: Path, text: str) -> list[Block]:
             line = re.sub(r"\s+", " ", node.text(separator=" ")).strip()
         if not line:
             continue
-        if tag[0] == "h" and tag[1:].isdigit():
+        if tag and tag[0] == "h" and tag[1:].isdigit():
             level = int(tag[1:])
             path_ = path_[: level - 1] + (line,)
             previous = None

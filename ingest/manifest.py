@@ -131,7 +131,7 @@ def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> Source
     if ("path" in data) == ("statute" in data):
         raise ManifestError(manifest, f"{where}: give exactly one of 'path' (a file) or 'statute' (\"531/2017\")")
     if "statute" in data and not re.fullmatch(r"\d+/\d{4}", data["statute"]):
-        raise ManifestError(manifest, f"{where}: statute must look like \"531/2017\"")
+        raise ManifestError(manifest, f'{where}: statute must look like "531/2017"')
     valid_from = data.get("valid_from")
     if isinstance(valid_from, dt.date):
         valid_from = valid_from.isoformat()
@@ -196,7 +196,9 @@ def load_sources(
         try:
             entry = _entry(raw, index, corpus_dir, manifest)
             if (entry.lang, entry.id) in seen:
-                raise ManifestError(manifest, f"[[source]] #{index} (id {entry.id!r}): duplicate id for lang {entry.lang}")
+                raise ManifestError(
+                    manifest, f"[[source]] #{index} (id {entry.id!r}): duplicate id for lang {entry.lang}"
+                )
             seen.add((entry.lang, entry.id))
             entries.append(entry)
         except ManifestError as exc:

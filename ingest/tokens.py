@@ -17,4 +17,3 @@ SPECIAL_TOKENS = 2  # <s> and </s>
 def estimate_tokens(text: str) -> int:
     """Cheap token estimate from the character count (no tokenizer needed)."""
     return math.ceil(len(text) / CHARS_PER_TOKEN) + SPECIAL_TOKENS
-

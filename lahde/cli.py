@@ -157,13 +157,27 @@ def changes(index: Path | None, since: str | None, diff: bool, as_json: bool) ->
 @click.option("--kind", help="Only this source kind (laki, asetus, opas, ohje).")
 @click.option("--lang", help="Only this language (fi, sv).")
 @click.option("--statute", help="Only this statute, e.g. 531/2017.")
-@click.option("--mode", type=click.Choice(["hybrid", "dense", "lexical"]), default="hybrid", show_default=True,
-              help="Retrieval: lexical + dense fused, or one of them alone.")
-@click.option("--all-versions", is_flag=True,
-              help="List every act's wording of a section as its own hit (default: fold them into the best hit).")
+@click.option(
+    "--mode",
+    type=click.Choice(["hybrid", "dense", "lexical"]),
+    default="hybrid",
+    show_default=True,
+    help="Retrieval: lexical + dense fused, or one of them alone.",
+)
+@click.option(
+    "--all-versions",
+    is_flag=True,
+    help="List every act's wording of a section as its own hit (default: fold them into the best hit).",
+)
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 def search(
-    query: str, k: int, kind: str | None, lang: str | None, statute: str | None, mode: str, all_versions: bool,
+    query: str,
+    k: int,
+    kind: str | None,
+    lang: str | None,
+    statute: str | None,
+    mode: str,
+    all_versions: bool,
     index: Path | None,
 ) -> None:
     """Search the index and print the best-matching passages with their citations."""
@@ -187,13 +201,23 @@ def search(
 @main.command("eval")
 @click.argument("questions", type=click.Path(exists=True, dir_okay=False, path_type=Path))
 @click.argument("qrels", type=click.Path(exists=True, dir_okay=False, path_type=Path))
-@click.option("--mode", "modes", multiple=True, type=click.Choice(["lexical", "dense", "hybrid"]),
-              help="Modes to compare (default: all three).")
+@click.option(
+    "--mode",
+    "modes",
+    multiple=True,
+    type=click.Choice(["lexical", "dense", "hybrid"]),
+    help="Modes to compare (default: all three).",
+)
 @click.option("--depth", default=50, show_default=True, help="Chunks retrieved per question before de-duplication.")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
-@click.option("--per-act", is_flag=True,
-              help="Score an amending act's section apart from the section it rewrites (default: one section).")
-def evaluate(questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None, per_act: bool) -> None:
+@click.option(
+    "--per-act",
+    is_flag=True,
+    help="Score an amending act's section apart from the section it rewrites (default: one section).",
+)
+def evaluate(
+    questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None, per_act: bool
+) -> None:
     """Score retrieval on a dev set: Recall@5, Recall@10, nDCG@10, MRR@10 per mode."""
     try:
         searcher = service.open_searcher(_settings(index))
@@ -215,7 +239,11 @@ def serve(host: str | None, port: int | None, index: Path | None) -> None:
     # lahde.access replaces uvicorn's access log, which would print query strings (student details).
     logging.getLogger("lahde.access").setLevel(logging.INFO)
     uvicorn.run(
-        service.make_app(settings), host=host or settings.host, port=port or settings.port, log_level="info", access_log=False
+        service.make_app(settings),
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        access_log=False,
     )
 
 

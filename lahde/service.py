@@ -11,8 +11,8 @@ from typing import Any
 
 from fastapi import FastAPI
 
-from embedding.embedders import LazyEmbedder, create_embedder, expected_model_id, model_token_counter
 from embedding.cache import EmbeddingCache
+from embedding.embedders import LazyEmbedder, create_embedder, expected_model_id, model_token_counter
 from embedding.types import Embedder
 from index.ann import choose_index_type
 from index.changes import read_report
@@ -68,7 +68,9 @@ def sources_config(settings: Settings) -> SourcesConfig:
 def ingest_options(settings: Settings) -> IngestOptions:
     """Chunk size, token counter and file size limit from the settings."""
     counter = model_token_counter() if settings.chunk_token_count == "model" else estimate_tokens
-    return IngestOptions(max_tokens=settings.chunk_max_tokens, count_tokens=counter, max_bytes=settings.ingest_max_bytes)
+    return IngestOptions(
+        max_tokens=settings.chunk_max_tokens, count_tokens=counter, max_bytes=settings.ingest_max_bytes
+    )
 
 
 def source_files(config: SourcesConfig) -> list[Path]:
@@ -130,7 +132,7 @@ def _ingest_summary(report: IngestReport) -> dict[str, Any]:
     }
 
 
-def _unchanged(settings: Settings, target: Path, inputs: str) -> ReindexOutcome | None:
+def _unchanged(settings: Settings, target: Path, inputs: str, model_id: str) -> ReindexOutcome | None:
     """The current generation, when it was built from exactly these inputs with this model and index type."""
     current = IndexRoot(target).current_dir()
     if current is None:
@@ -143,7 +145,7 @@ def _unchanged(settings: Settings, target: Path, inputs: str) -> ReindexOutcome 
     if stored is None or stored.stats.get("inputs") != inputs:
         return None
     index_type = choose_index_type(manifest.chunk_count, settings.index_type, settings.hnsw_threshold)
-    if manifest.model_id != expected_model_id(settings.backend, settings.model, settings.onnx_variant):
+    if manifest.model_id != model_id:
         return None
     if manifest.index_type != index_type:
         return None
@@ -186,8 +188,10 @@ def reindex(
     try:
         config = config if config is not None else sources_config(settings)
         inputs = fingerprint(settings, config)
+        embedder = embedder or lazy_embedder(settings)
         if not full and report is None:
-            same = _unchanged(settings, target, inputs)
+            # A lazy embedder tells its model id without loading the model.
+            same = _unchanged(settings, target, inputs, embedder.model_id)
             if same is not None:
                 same.result.seconds = round(time.perf_counter() - started, 3)
                 logger.info("inputs unchanged; generation %s stays current", same.result.current_dir.name)
@@ -196,20 +200,33 @@ def reindex(
         cache = EmbeddingCache(embedding_cache_path(settings, target))
         try:
             options = ReindexOptions(
-                full=full, keep=settings.keep_generations, index_type=settings.index_type,
+                full=full,
+                keep=settings.keep_generations,
+                index_type=settings.index_type,
                 hnsw_threshold=settings.hnsw_threshold,
             )
             result = run_reindex(
-                target, report.documents, embedder or lazy_embedder(settings), failed=report.errors, cache=cache,
-                options=options, progress=progress, lock=lock, stats={"inputs": inputs, "ingest": _ingest_summary(report)},
+                target,
+                report.documents,
+                embedder,
+                failed=report.errors,
+                cache=cache,
+                options=options,
+                progress=progress,
+                lock=lock,
+                stats={"inputs": inputs, "ingest": _ingest_summary(report)},
             )
         finally:
             cache.close()
     finally:
         lock.release()
     return ReindexOutcome(
-        result=result, index_dir=target, documents=len(report.documents), errors=list(report.errors),
-        skipped=list(report.skipped), ingest=report,
+        result=result,
+        index_dir=target,
+        documents=len(report.documents),
+        errors=list(report.errors),
+        skipped=list(report.skipped),
+        ingest=report,
     )
 
 

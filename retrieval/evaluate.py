@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import csv
 import math
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from pathlib import Path
 
 from ingest.models import Chunk
@@ -141,7 +141,7 @@ def evaluate(
     return EvalResult(name, means, per)
 
 
-def format_table(results: Sequence[EvalResult], subsets: dict[str, Sequence[str]] | None = None) -> str:
+def format_table(results: Sequence[EvalResult], subsets: Mapping[str, Sequence[str]] | None = None) -> str:
     """A Markdown table: one row per mode (and per subset of question ids when given)."""
     head = "| mode | questions | " + " | ".join(METRICS) + " |"
     lines = [head, "|" + "---|" * (len(METRICS) + 2)]
@@ -169,16 +169,11 @@ def evaluate_searcher(
     questions = load_questions(questions_path)
     qrels = load_qrels(qrels_path)
     versions = version_map(searcher.index.chunks) if fold_versions else None
-    results = [
-        evaluate(
-            mode,
-            questions,
-            qrels,
-            lambda q, m=mode: [h.chunk for h in searcher.search(q.text, k=depth, mode=m).hits],
-            versions,
-        )
-        for mode in modes
-    ]
+
+    def retriever(mode: str) -> Callable[[Question], list[Chunk]]:
+        return lambda q: [h.chunk for h in searcher.search(q.text, k=depth, mode=mode).hits]
+
+    results = [evaluate(mode, questions, qrels, retriever(mode), versions) for mode in modes]
     by_lang: dict[str, list[str]] = {}
     for q in questions:
         by_lang.setdefault(q.lang, []).append(q.qid)

@@ -25,7 +25,9 @@ TUNED_DENSE_WEIGHT = 1.0
 Ranked = Sequence[tuple[int, float]]  # (item, score), best first
 
 
-def rrf(lists: Sequence[Ranked], weights: Sequence[float] | None = None, k: int = DEFAULT_RRF_K) -> list[tuple[int, float]]:
+def rrf(
+    lists: Sequence[Ranked], weights: Sequence[float] | None = None, k: int = DEFAULT_RRF_K
+) -> list[tuple[int, float]]:
     """Reciprocal rank fusion of ranked lists; ties broken by first appearance."""
     weights = weights or [1.0] * len(lists)
     fused: dict[int, float] = {}

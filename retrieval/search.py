@@ -161,9 +161,18 @@ class Searcher:
             refs = tuple(self.references.resolve(query, by_lang))
         vector = self._vector(dense_text) if mode != "lexical" and embed else None
         return PreparedQuery(
-            text=query, mode=mode, filters=filters, lang=lang, terms_by_lang=own, terms=terms,
-            expansion_terms=extra, matches=matches, expansions=matches if shown else (),
-            dense_text=dense_text, references=refs, vector=vector,
+            text=query,
+            mode=mode,
+            filters=filters,
+            lang=lang,
+            terms_by_lang=own,
+            terms=terms,
+            expansion_terms=extra,
+            matches=matches,
+            expansions=matches if shown else (),
+            dense_text=dense_text,
+            references=refs,
+            vector=vector,
         )
 
     def _analysis(self, query: str) -> dict[str, list[str]]:
@@ -219,7 +228,9 @@ class Searcher:
         fetch = wanted if not collapse else max(2 * wanted, self.config.depth)
         while True:
             ranked = self.rank(pq, fetch)
-            hits = [Hit(chunk=self.index.chunks[i], score=round(s, 6), rank=r) for r, (i, s) in enumerate(ranked, start=1)]
+            hits = [
+                Hit(chunk=self.index.chunks[i], score=round(s, 6), rank=r) for r, (i, s) in enumerate(ranked, start=1)
+            ]
             if collapse:
                 hits = collapse_versions(hits)
             # Collapsing can leave fewer than wanted while more candidates exist: fetch deeper.
@@ -228,7 +239,11 @@ class Searcher:
             fetch *= 4
         took = (time.perf_counter() - started) * 1000
         return SearchResult(
-            query=pq.text, hits=hits[offset : offset + k], took_ms=round(took, 2), mode=pq.mode, expansions=pq.expansions
+            query=pq.text,
+            hits=hits[offset : offset + k],
+            took_ms=round(took, 2),
+            mode=pq.mode,
+            expansions=pq.expansions,
         )
 
     def rank(self, pq: PreparedQuery, k: int) -> Ranked:

@@ -103,8 +103,16 @@ class CorpusView:
             if c.statute:
                 by_statute.setdefault(c.statute, []).append(doc_id)
             docs[doc_id] = DocumentView(
-                id=doc_id, title=c.doc_title, kind=c.kind, lang=c.lang, statute=c.statute, url=c.url,
-                chunk_count=len(members), section_count=len(sections), first_chunk_id=members[0].id, other_languages=[],
+                id=doc_id,
+                title=c.doc_title,
+                kind=c.kind,
+                lang=c.lang,
+                statute=c.statute,
+                url=c.url,
+                chunk_count=len(members),
+                section_count=len(sections),
+                first_chunk_id=members[0].id,
+                other_languages=[],
             )
         for doc_id, doc in docs.items():
             if doc.statute:
@@ -149,8 +157,14 @@ class CorpusView:
         linked = self._by_key.get(key, []) if chunk.citation.section_key else []
         others = [self._groups[g][0] for g in linked if g[0] != lang]
         return SectionView(
-            chunk_id=chunk_id, lang=lang, key=key, label=whole_section_label(members), chunks=members,
-            previous=previous, next=following, amendments=list(notes.values()),
+            chunk_id=chunk_id,
+            lang=lang,
+            key=key,
+            label=whole_section_label(members),
+            chunks=members,
+            previous=previous,
+            next=following,
+            amendments=list(notes.values()),
             other_languages=sorted(others, key=lambda c: c.citation.lang),
         )
 

@@ -45,7 +45,9 @@ def collapse_versions(hits: Sequence[Hit]) -> list[Hit]:
             seen = {v.act for v in extra.get(pos, [])}
             if act not in seen:  # one entry per act, at its best-ranked chunk
                 extra.setdefault(pos, []).append(
-                    OtherVersion(hit.chunk.id, act or "", hit.chunk.citation.label, hit.chunk.citation.in_force, hit.score)
+                    OtherVersion(
+                        hit.chunk.id, act or "", hit.chunk.citation.label, hit.chunk.citation.in_force, hit.score
+                    )
                 )
             continue
         if key is not None and key not in first_act:

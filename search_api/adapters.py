@@ -85,7 +85,9 @@ def answer_out(answer: Answer) -> AskResponse:
         message=answer.message,
         answer=answer.text,
         sentences=[
-            AnswerSentenceOut(text=s.text, source=s.source, chunk_id=s.chunk_id, start=s.start, end=s.end, score=s.score)
+            AnswerSentenceOut(
+                text=s.text, source=s.source, chunk_id=s.chunk_id, start=s.start, end=s.end, score=s.score
+            )
             for s in answer.sentences
         ],
         sources=sources,

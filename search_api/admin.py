@@ -103,7 +103,9 @@ def require_admin(
     scheme, _, token = (authorization or "").partition(" ")
     if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(), settings.admin_token.encode()):
         raise ApiError(
-            401, "Unauthorized", "a valid admin token is required (header Authorization: Bearer <token>)",
+            401,
+            "Unauthorized",
+            "a valid admin token is required (header Authorization: Bearer <token>)",
             [{"field": "Authorization", "message": "missing or wrong admin token"}],
         )
 

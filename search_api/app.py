@@ -63,7 +63,10 @@ def create_app(settings: Settings, services: Services | None = None, searcher: S
     app.add_middleware(ObserveRequests, metrics=app.state.metrics, log_queries=settings.log_queries)
     if settings.cors_origins:
         app.add_middleware(
-            CORSMiddleware, allow_origins=list(settings.cors_origins), allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"], expose_headers=["X-Request-Id"],
+            CORSMiddleware,
+            allow_origins=list(settings.cors_origins),
+            allow_methods=["GET", "POST"],
+            allow_headers=["Content-Type"],
+            expose_headers=["X-Request-Id"],
         )
     return app

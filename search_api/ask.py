@@ -34,5 +34,7 @@ async def api_ask(
     filters = Filters.of(f.kind, f.lang, f.statute) if f is not None else None
     answer = await run_in_threadpool(drafter.ask, question, k, filters)
     extra = f" q={question!r}" if settings.log_queries else ""
-    logger.info("ask k=%d answered=%s sources=%d took=%.1fms%s", k, answer.answered, len(answer.sources), answer.took_ms, extra)
+    logger.info(
+        "ask k=%d answered=%s sources=%d took=%.1fms%s", k, answer.answered, len(answer.sources), answer.took_ms, extra
+    )
     return answer_out(answer)

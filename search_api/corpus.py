@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path
 
@@ -15,7 +15,11 @@ from .errors import ApiError
 from .schemas import DocumentList, DocumentOut, Problem, SectionOut
 
 router = APIRouter()
-_NOT_FOUND = {404: {"model": Problem}, 422: {"model": Problem}, 503: {"model": Problem}}
+_NOT_FOUND: dict[int | str, dict[str, Any]] = {
+    404: {"model": Problem},
+    422: {"model": Problem},
+    503: {"model": Problem},
+}
 
 
 @router.get("/api/sections/{chunk_id}", response_model=SectionOut, responses=_NOT_FOUND)
@@ -26,7 +30,9 @@ def api_section(
     """The whole section holding a chunk: all momentit, neighbours, amendments, other language."""
     view = corpus_view(searcher.index).section(chunk_id)
     if view is None:
-        raise ApiError(404, "Not found", f"no section with chunk id {chunk_id!r}", [{"field": "chunk_id", "message": "unknown id"}])
+        raise ApiError(
+            404, "Not found", f"no section with chunk id {chunk_id!r}", [{"field": "chunk_id", "message": "unknown id"}]
+        )
     return section_out(view)
 
 
@@ -45,5 +51,7 @@ def api_document(
     view = corpus_view(searcher.index)
     doc = view.document(doc_id)
     if doc is None:
-        raise ApiError(404, "Not found", f"no document with id {doc_id!r}", [{"field": "doc_id", "message": "unknown id"}])
+        raise ApiError(
+            404, "Not found", f"no document with id {doc_id!r}", [{"field": "doc_id", "message": "unknown id"}]
+        )
     return document_out(doc, view.section_ids(doc_id))

@@ -137,7 +137,9 @@ def clean_query(q: str, settings: Settings, field: str = "q") -> str:
     """:func:`clean_text`, then refuse an empty or over-long text (422 naming the field)."""
     query = clean_text(q)
     if not query:
-        raise ApiError(422, "Invalid request", f"{field} (kysymys) must not be empty", [{"field": field, "message": "empty"}])
+        raise ApiError(
+            422, "Invalid request", f"{field} (kysymys) must not be empty", [{"field": field, "message": "empty"}]
+        )
     if len(query) > settings.max_query_chars:
         raise ApiError(
             422,
@@ -152,5 +154,8 @@ def check_limit(field: str, value: int, limit: int) -> None:
     """422 naming the field when a number is over its configured limit."""
     if value > limit:
         raise ApiError(
-            422, "Invalid request", f"{field} must be at most {limit}", [{"field": field, "message": f"greater than {limit}"}]
+            422,
+            "Invalid request",
+            f"{field} must be at most {limit}",
+            [{"field": field, "message": f"greater than {limit}"}],
         )

@@ -59,8 +59,7 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
         errors = [
-            {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid value")}
-            for e in exc.errors()
+            {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid value")} for e in exc.errors()
         ]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
         return problem(422, "Invalid request", detail, errors)

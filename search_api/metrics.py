@@ -26,17 +26,24 @@ class Metrics:
     def __init__(self) -> None:
         self.registry = CollectorRegistry()
         self.requests = Counter(
-            "lahde_requests", "HTTP requests by endpoint, method and status.", ["endpoint", "method", "status"],
+            "lahde_requests",
+            "HTTP requests by endpoint, method and status.",
+            ["endpoint", "method", "status"],
             registry=self.registry,
         )
         self.latency = Histogram(
-            "lahde_request_duration_seconds", "Time to answer a request, by endpoint.", ["endpoint"],
-            buckets=BUCKETS, registry=self.registry,
+            "lahde_request_duration_seconds",
+            "Time to answer a request, by endpoint.",
+            ["endpoint"],
+            buckets=BUCKETS,
+            registry=self.registry,
         )
         self.chunks = Gauge("lahde_index_chunks", "Chunks in the loaded index (0 when none).", registry=self.registry)
         self.generation = Gauge(
-            "lahde_index_generation", "The loaded index: 1 for the generation (and model) being served.",
-            ["generation", "model_id"], registry=self.registry,
+            "lahde_index_generation",
+            "The loaded index: 1 for the generation (and model) being served.",
+            ["generation", "model_id"],
+            registry=self.registry,
         )
 
     def refresh_index(self, searcher: Searcher | None) -> None:
@@ -82,8 +89,11 @@ class ObserveRequests:
             self.metrics.requests.labels(endpoint, scope["method"], str(status)).inc()
             self.metrics.latency.labels(endpoint).observe(elapsed)
             fields: dict[str, Any] = {
-                "request_id": request_id, "method": scope["method"], "endpoint": endpoint,
-                "status": status, "duration_ms": round(elapsed * 1000, 2),
+                "request_id": request_id,
+                "method": scope["method"],
+                "endpoint": endpoint,
+                "status": status,
+                "duration_ms": round(elapsed * 1000, 2),
             }
             if self.log_queries and scope.get("query_string"):
                 fields["query"] = scope["query_string"].decode("latin-1")

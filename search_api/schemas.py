@@ -54,7 +54,9 @@ class OtherVersionOut(BaseModel):
     """Another act's wording of the hit's section that the same search found (folded into this hit)."""
 
     id: str = Field(description="Chunk id of that wording, for /api/sections/{id}.")
-    act: str = Field(description="The act holding that wording, e.g. '718/2022' (the statute itself for the text as enacted).")
+    act: str = Field(
+        description="The act holding that wording, e.g. '718/2022' (the statute itself for the text as enacted)."
+    )
     label: str = Field(description="Its citation string.")
     in_force: str | None = Field(None, description="ISO date the wording took effect; null for the text as enacted.")
     score: float

@@ -36,8 +36,10 @@ async def api_search(
     ] = "hybrid",
     versions: Annotated[
         VersionsMode,
-        Query(description="fold (default): an amending act's wording of a section already listed joins that hit "
-              "as other_versions; all: every act's wording is a hit of its own."),
+        Query(
+            description="fold (default): an amending act's wording of a section already listed joins that hit "
+            "as other_versions; all: every act's wording is a hit of its own."
+        ),
     ] = "fold",
 ) -> SearchResponse:
     """Search passages; hits come best first with their citations."""

@@ -74,16 +74,20 @@ def _render(request: Request, template: str, ui: str, status: int = 200, **conte
     t = STRINGS[ui]
     switch = {k: v for k, v in request.query_params.items() if k != "ui"}
     switch["ui"] = "sv" if ui == "fi" else "fi"
-    html = _environment().get_template(template).render(
-        # A namespace, not the dict: Jinja's t.copy would otherwise find dict.copy before the string.
-        t=SimpleNamespace(**t),
-        ui=ui,
-        url=_url,
-        ui_switch_url=_url(request.url.path, **switch),
-        kind_label=lambda kind: t.get(f"kind_{kind}", kind),
-        # The chapter belongs to the document, so it is named in the document's language.
-        chapter_word=lambda lang: STRINGS.get(lang, t)["chapter"],
-        **context,
+    html = (
+        _environment()
+        .get_template(template)
+        .render(
+            # A namespace, not the dict: Jinja's t.copy would otherwise find dict.copy before the string.
+            t=SimpleNamespace(**t),
+            ui=ui,
+            url=_url,
+            ui_switch_url=_url(request.url.path, **switch),
+            kind_label=lambda kind: t.get(f"kind_{kind}", kind),
+            # The chapter belongs to the document, so it is named in the document's language.
+            chapter_word=lambda lang: STRINGS.get(lang, t)["chapter"],
+            **context,
+        )
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
@@ -119,7 +123,9 @@ def _excerpt(card: dict[str, Any], limit: int = 3) -> dict[str, Any]:
     return {**card, "paragraphs": shown, "truncated": len(shown) < len(paragraphs)}
 
 
-def _active_filters(state: dict[str, Any], statutes: list[tuple[str, dict[str, str]]], ui: str) -> list[tuple[str, str]]:
+def _active_filters(
+    state: dict[str, Any], statutes: list[tuple[str, dict[str, str]]], ui: str
+) -> list[tuple[str, str]]:
     """The set filters as (name, value) for the no-results message, in the UI language."""
     t = STRINGS[ui]
     active: list[tuple[str, str]] = []
@@ -203,9 +209,7 @@ async def search_page(request: Request) -> HTMLResponse:
             except Exception:  # noqa: BLE001 - a failed draft must not hide the search results
                 logger.exception("answer draft failed")
                 context["ask_unavailable"] = t["ask_failed"]
-        result = await run_in_threadpool(
-            lambda: searcher.search(raw_q, PER_PAGE + 1, filters, offset, collapse=True)
-        )
+        result = await run_in_threadpool(lambda: searcher.search(raw_q, PER_PAGE + 1, filters, offset, collapse=True))
     except Exception:  # noqa: BLE001 - the page says what to try; the details go to the log
         logger.exception("web search failed")
         return _render(request, "search.html", ui, status=500, **{**context, "error": t["error_unexpected"]})
@@ -233,7 +237,7 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     view = corpus_view(searcher.index).section(chunk_id)
     if view is None:
         return _render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
-    card = _card(Hit(chunk=view.first, score=0.0, rank=1), keep["q"], ui)
+    card = _card(Hit(chunk=view.first, score=0.0, rank=1), keep["q"] or "", ui)
     card["text"] = view.text
     card["label"] = view.label
     # Mark what the search marked: the query's words and the glossary terms it was expanded with.
@@ -249,8 +253,16 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     if len(momentti_labels) == 1:
         momentti_labels = []
     return _render(
-        request, "section.html", ui, section=view, card=card, state=keep, error=None, momentti_labels=momentti_labels,
-        history=history, counterpart=view.other_languages[0] if view.other_languages else None,
+        request,
+        "section.html",
+        ui,
+        section=view,
+        card=card,
+        state=keep,
+        error=None,
+        momentti_labels=momentti_labels,
+        history=history,
+        counterpart=view.other_languages[0] if view.other_languages else None,
     )
 
 

@@ -9,10 +9,11 @@ import pytest
 
 from embedding.embedders import create_embedder
 from ingest.corpus import ingest_files
+from tests.servers import lahde_serve
 
 from .indexes import build_cached
 from .paths import FOUR_STATUTES, finlex_file
-from tests.servers import lahde_serve
+
 
 @pytest.fixture(scope="session")
 def embedding_cache_path(request: pytest.FixtureRequest) -> Path:
@@ -40,7 +41,9 @@ def four_statute_chunks():
 @pytest.fixture(scope="session")
 def built_index(tmp_path_factory, four_statute_chunks, real_embedder, embedding_cache_path) -> Path:
     """A real index of the four statutes, built once per session with the real model."""
-    return build_cached(four_statute_chunks, real_embedder, tmp_path_factory.mktemp("index") / "index", embedding_cache_path)
+    return build_cached(
+        four_statute_chunks, real_embedder, tmp_path_factory.mktemp("index") / "index", embedding_cache_path
+    )
 
 
 @pytest.fixture(scope="session")

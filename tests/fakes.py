@@ -8,6 +8,8 @@ from collections.abc import Sequence
 
 import numpy as np
 
+from lahde.service import Wiring
+
 
 class HashingEmbedder:
     """Bag-of-words vectors from hashed lowercase words: texts sharing words score higher."""
@@ -37,8 +39,6 @@ class HashingEmbedder:
         return np.stack([self._vector(t) for t in texts]) if texts else np.zeros((0, self.dim), np.float32)
 
 
-def fake_wiring(dim: int = 64, model_id: str = "test/hashing-64"):  # type: ignore[no-untyped-def]
+def fake_wiring(dim: int = 64, model_id: str = "test/hashing-64") -> Wiring:
     """The real wiring (lahde.service.Wiring) with the hashing embedder instead of the model."""
-    from lahde.service import Wiring
-
     return Wiring(embedder_factory=lambda _settings: HashingEmbedder(dim=dim, model_id=model_id))

@@ -22,24 +22,38 @@ STORE_CHUNKS = [
 #: Testilaki (1/2000): three Finnish sections and one Swedish; the answer drafts quote them.
 def testilaki_chunk(section: str, text: str, lang: str = "fi") -> Chunk:
     citation = Citation(
-        doc_id=f"{lang}.1-2000", doc_title="Testilaki", kind="laki", lang=lang, label=f"Testilaki (1/2000) {section} §",
-        statute="1/2000", section=section, section_key=f"1-2000.s{section}",
+        doc_id=f"{lang}.1-2000",
+        doc_title="Testilaki",
+        kind="laki",
+        lang=lang,
+        label=f"Testilaki (1/2000) {section} §",
+        statute="1/2000",
+        section=section,
+        section_key=f"1-2000.s{section}",
     )
     return Chunk(id=f"{lang}.1-2000.s{section}", text=text, citation=citation)
 
 
 ANSWER_CHUNKS = [
-    testilaki_chunk("1", "Koulutussopimus tehdään kirjallisesti ennen koulutuksen alkua. Opiskelija ei saa palkkaa "
-           "koulutussopimuksen aikana työpaikalla.\n\nTämä momentti koskee aivan muuta asiaa kuin kysymystä."),
-    testilaki_chunk("2", "Oppisopimus on määräaikainen työsopimus. Oppisopimuksessa opiskelija saa palkkaa työnantajalta "
-           "työehtosopimuksen mukaan."),
+    testilaki_chunk(
+        "1",
+        "Koulutussopimus tehdään kirjallisesti ennen koulutuksen alkua. Opiskelija ei saa palkkaa "
+        "koulutussopimuksen aikana työpaikalla.\n\nTämä momentti koskee aivan muuta asiaa kuin kysymystä.",
+    ),
+    testilaki_chunk(
+        "2",
+        "Oppisopimus on määräaikainen työsopimus. Oppisopimuksessa opiskelija saa palkkaa työnantajalta "
+        "työehtosopimuksen mukaan.",
+    ),
     testilaki_chunk("3", "Opiskelija voi erota ilmoittamalla siitä kirjallisesti koulutuksen järjestäjälle."),
     testilaki_chunk("2", "Läroavtalet är ett visstidsanställningsavtal.", lang="sv"),
 ]
 
 
 #: Laki ammatillisesta koulutuksesta as the web pages show it (fi and sv, one hostile text).
-def web_section(lang: str, statute: str, section: str, text: str, chapter: str | None = "2", kind: str = "laki") -> Chunk:
+def web_section(
+    lang: str, statute: str, section: str, text: str, chapter: str | None = "2", kind: str = "laki"
+) -> Chunk:
     slug = statute.replace("/", "-")
     title = {"fi": "Laki ammatillisesta koulutuksesta", "sv": "Lag om yrkesutbildning"}[lang]
     citation = Citation(

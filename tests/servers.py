@@ -11,8 +11,8 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from typing import IO
 from pathlib import Path
+from typing import IO
 
 import httpx
 import uvicorn
@@ -54,7 +54,9 @@ def lahde_serve(env: dict[str, str]) -> Iterator[str]:
     log = tempfile.TemporaryFile()
     proc = subprocess.Popen(
         [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
-        env={**os.environ, **env}, stdout=log, stderr=subprocess.STDOUT,
+        env={**os.environ, **env},
+        stdout=log,
+        stderr=subprocess.STDOUT,
         cwd=Path(__file__).resolve().parents[1],
     )
     base = f"http://127.0.0.1:{port}"

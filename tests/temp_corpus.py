@@ -10,7 +10,6 @@ from index.generations import IndexRoot
 from ingest.models import text_hash
 from lahde.service import ingest
 from lahde.settings import Settings
-
 from tests.paths import finlex_file
 
 BASE = ["asd20201215.xml", "asd20210584.xml", "asd20211237.xml"]
@@ -53,7 +52,9 @@ def seed_index_cache(tmp_path: Path, real_embedder, shared_cache: Path) -> None:
     texts = [c.embed_text for d in ingest(settings_for(tmp_path)).documents for c in d.chunks]
     shared = EmbeddingCache(shared_cache)
     try:
-        vectors, _ = embed_with_cache(texts, real_embedder.model_id, real_embedder.dim, real_embedder.embed_passages, shared)
+        vectors, _ = embed_with_cache(
+            texts, real_embedder.model_id, real_embedder.dim, real_embedder.embed_passages, shared
+        )
     finally:
         shared.close()
     own = EmbeddingCache(IndexRoot(tmp_path / "index").cache_path)

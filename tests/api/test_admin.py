@@ -9,14 +9,13 @@ import pytest
 from fastapi.testclient import TestClient
 
 from index.generations import ReindexLock
-from retrieval.search import Searcher
 from lahde.service import Wiring, build, reindex
+from retrieval.search import Searcher
 from search_api.admin import wait_for_job
 from search_api.app import create_app
-
 from tests.fakes import HashingEmbedder
-from tests.temp_corpus import apply_three_changes, make_corpus, settings_for
 from tests.problems import assert_problem
+from tests.temp_corpus import apply_three_changes, make_corpus, settings_for
 
 TOKEN = {"Authorization": "Bearer s3cret"}
 
@@ -39,7 +38,9 @@ def _top(client: TestClient, q: str) -> str | None:
     return hits[0]["id"] if hits else None
 
 
-@pytest.mark.parametrize(("method", "path"), [("POST", "/api/admin/reindex"), ("GET", "/api/admin/reindex"), ("POST", "/api/admin/reload")])
+@pytest.mark.parametrize(
+    ("method", "path"), [("POST", "/api/admin/reindex"), ("GET", "/api/admin/reindex"), ("POST", "/api/admin/reload")]
+)
 def test_admin_endpoints_are_refused_without_a_configured_token(tmp_path: Path, method: str, path: str):
     with _client(tmp_path) as client:
         body = assert_problem(client.request(method, path, headers=TOKEN), 403)

@@ -9,23 +9,27 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from retrieval.search import Searcher
-from tests.indexes import build_index
 from lahde.service import make_app
 from lahde.settings import Settings
+from retrieval.search import Searcher
 from search_api.app import create_app
-
 from tests.fakes import HashingEmbedder, fake_wiring
-from tests.samples import ANSWER_CHUNKS as CHUNKS
+from tests.indexes import build_index
 from tests.problems import assert_problem
+from tests.samples import ANSWER_CHUNKS as CHUNKS
 
 
 def _app(tmp_path: Path, **overrides):
     embedder = HashingEmbedder(dim=256, model_id="test/hashing-256")
     build_index(CHUNKS, embedder, tmp_path / "idx")
     settings = Settings(
-        index_dir=tmp_path / "idx", cache_path=tmp_path / "cache.sqlite", max_k=20, max_query_chars=100,
-        ask_min_score=0.3, ask_max_k=5, **overrides,
+        index_dir=tmp_path / "idx",
+        cache_path=tmp_path / "cache.sqlite",
+        max_k=20,
+        max_query_chars=100,
+        ask_min_score=0.3,
+        ask_max_k=5,
+        **overrides,
     )
     return create_app(settings, searcher=Searcher.open(tmp_path / "idx", embedder))
 
@@ -37,13 +41,15 @@ def client(tmp_path: Path):
 
 
 def test_ask_drafts_verbatim_cited_sentences(client: TestClient):
-    body = client.post("/api/ask", json={"question": "saako opiskelija palkkaa koulutussopimuksen aikana", "k": 3}).json()
+    body = client.post(
+        "/api/ask", json={"question": "saako opiskelija palkkaa koulutussopimuksen aikana", "k": 3}
+    ).json()
     assert body["answered"] is True and body["message"] is None
     assert body["answer"] == "Opiskelija ei saa palkkaa koulutussopimuksen aikana työpaikalla. [1]"
     assert [(s["n"], s["id"]) for s in body["sources"]] == [(1, "fi.1-2000.s1")]
     assert body["sources"][0]["citation"]["label"] == "Testilaki (1/2000) 1 §"
     for s in body["sentences"]:
-        assert body["sources"][s["source"] - 1]["text"][s["start"]:s["end"]] == s["text"]
+        assert body["sources"][s["source"] - 1]["text"][s["start"] : s["end"]] == s["text"]
     assert body["nearest"] == [] and body["signal"] == "sentence" and body["threshold"] == 0.3
 
 
@@ -62,7 +68,8 @@ def test_section_and_documents(client: TestClient):
     assert [p["id"] for p in section["parts"]] == ["fi.1-2000.s2"] and section["amendments"] == []
     docs = client.get("/api/documents").json()["documents"]
     assert [(d["id"], d["section_count"], d["other_languages"]) for d in docs] == [
-        ("fi.1-2000", 3, ["sv.1-2000"]), ("sv.1-2000", 1, ["fi.1-2000"])
+        ("fi.1-2000", 3, ["sv.1-2000"]),
+        ("sv.1-2000", 1, ["fi.1-2000"]),
     ]
     one = client.get("/api/documents/fi.1-2000").json()
     assert one["section_ids"] == ["fi.1-2000.s1", "fi.1-2000.s2", "fi.1-2000.s3"] and one["title"] == "Testilaki"
@@ -116,9 +123,14 @@ def test_every_endpoint_reports_errors_in_the_problem_shape(client: TestClient, 
 
 @pytest.mark.parametrize(
     ("method", "path", "kwargs"),
-    [("GET", "/api/search", {"params": {"q": "x"}}), ("POST", "/api/ask", {"json": {"question": "x"}}),
-     ("GET", "/api/sections/fi.1-2000.s1", {}), ("GET", "/api/documents", {}), ("GET", "/api/documents/fi.1-2000", {}),
-     ("GET", "/readyz", {})],
+    [
+        ("GET", "/api/search", {"params": {"q": "x"}}),
+        ("POST", "/api/ask", {"json": {"question": "x"}}),
+        ("GET", "/api/sections/fi.1-2000.s1", {}),
+        ("GET", "/api/documents", {}),
+        ("GET", "/api/documents/fi.1-2000", {}),
+        ("GET", "/readyz", {}),
+    ],
 )
 def test_every_index_endpoint_answers_503_without_an_index(tmp_path: Path, method, path, kwargs):
     with TestClient(make_app(Settings(index_dir=tmp_path / "none"), fake_wiring())) as c:
@@ -147,7 +159,9 @@ def test_request_log_has_no_query_text_unless_enabled(tmp_path: Path, caplog, lo
     access = [r for r in caplog.records if r.name == "lahde.access"]
     assert [(r.lahde["endpoint"], r.lahde["status"]) for r in access] == [("/api/search", 200), ("/api/ask", 200)]
     assert all(r.lahde["duration_ms"] >= 0 and len(r.lahde["request_id"]) == 12 for r in access)
-    logged = "\n".join(r.getMessage() for r in caplog.records if not r.name.startswith("httpx"))  # the test client (httpx or httpx2)
+    logged = "\n".join(
+        r.getMessage() for r in caplog.records if not r.name.startswith("httpx")
+    )  # the test client (httpx or httpx2)
     assert ("Meik" in logged) is log_queries
 
 
@@ -161,7 +175,9 @@ def test_openapi_states_the_configured_limits_and_the_problem_shape(client: Test
     assert [b.get("maximum") for b in ask["k"]["anyOf"] if b.get("type") == "integer"] == [5]
     errors = doc["paths"]["/api/ask"]["post"]["responses"]
     assert set(errors) == {"200", "400", "422", "503"}
-    assert errors["422"]["content"] == {"application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}}
+    assert errors["422"]["content"] == {
+        "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
+    }
     assert "HTTPValidationError" not in doc["components"]["schemas"]
     assert client.get("/docs").status_code == 200
 
@@ -175,5 +191,7 @@ def test_ask_warm_embeds_sentences_when_the_index_loads(tmp_path: Path):
         while embedder.passages_embedded < built + 7 and time.monotonic() < deadline:
             time.sleep(0.05)
         assert embedder.passages_embedded == built + 7
-        assert c.post("/api/ask", json={"question": "saako opiskelija palkkaa koulutussopimuksen aikana"}).json()["answered"]
+        assert c.post("/api/ask", json={"question": "saako opiskelija palkkaa koulutussopimuksen aikana"}).json()[
+            "answered"
+        ]
         assert embedder.passages_embedded == built + 7  # the answer needed no new sentence vectors

@@ -6,20 +6,18 @@ and never a 5xx. The fast run uses the hashing fake; the slow run the real model
 
 from __future__ import annotations
 
-
 import pytest
 import schemathesis
 from hypothesis import HealthCheck, given, settings
 from schemathesis import GenerationMode
 
-from retrieval.search import Searcher
-from tests.indexes import build_index
 from lahde.settings import Settings
+from retrieval.search import Searcher
 from search_api.app import create_app
-
 from tests.fakes import HashingEmbedder
-from tests.servers import uvicorn_thread
+from tests.indexes import build_index
 from tests.samples import ANSWER_CHUNKS as CHUNKS
+from tests.servers import uvicorn_thread
 
 #: Examples per operation: enough to hit every parameter's edge cases, small enough for 2 cores.
 FAST_EXAMPLES = 30
@@ -60,9 +58,17 @@ def fuzz(base_url: str, examples: int, timeout: float = 10) -> list[str]:
 
 
 ENDPOINTS = [
-    "GET /api/search", "POST /api/ask", "GET /api/sections/{chunk_id}", "GET /api/documents",
-    "GET /api/documents/{doc_id}", "GET /readyz", "GET /healthz", "GET /metrics",
-    "POST /api/admin/reindex", "GET /api/admin/reindex", "POST /api/admin/reload",
+    "GET /api/search",
+    "POST /api/ask",
+    "GET /api/sections/{chunk_id}",
+    "GET /api/documents",
+    "GET /api/documents/{doc_id}",
+    "GET /readyz",
+    "GET /healthz",
+    "GET /metrics",
+    "POST /api/admin/reindex",
+    "GET /api/admin/reindex",
+    "POST /api/admin/reload",
 ]
 
 

@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import csv
-from pathlib import Path
 
 import httpx
 import pytest
@@ -40,7 +39,7 @@ def test_search_names_the_glossary_entries_that_expanded_the_query(server: str):
 def test_search_hits_carry_highlights(server: str):
     hit = _get(server, "/api/search", q="mikä on koulutussopimus", k=3).json()["hits"][0]
     assert hit["id"] == "fi.531-2017.s71"
-    spans = [(hit["text"][h["start"]:h["end"]], h["term"]) for h in hit["highlights"]]
+    spans = [(hit["text"][h["start"] : h["end"]], h["term"]) for h in hit["highlights"]]
     assert spans[0] == ("Koulutussopimukseen", "koulutussopimus")
     assert all(term == "koulutussopimus" for _, term in spans)
 
@@ -70,7 +69,7 @@ def test_every_draft_sentence_is_a_verbatim_quote_on_dev_questions(server: str):
         answered += body["answered"]
         for s in body["sentences"]:
             source = body["sources"][s["source"] - 1]
-            assert source["id"] == s["chunk_id"] and source["text"][s["start"]:s["end"]] == s["text"], question
+            assert source["id"] == s["chunk_id"] and source["text"][s["start"] : s["end"]] == s["text"], question
             assert f"{s['text']} [{s['source']}]" in body["answer"]
         assert [x["n"] for x in body["sources"]] == list(range(1, len(body["sources"]) + 1))
     assert answered >= len(questions) // 2

@@ -14,10 +14,8 @@ import httpx
 import pytest
 
 from lahde.service import build, reindex
-
-from tests.temp_corpus import apply_three_changes, make_corpus, settings_for
 from tests.servers import free_port as _free_port
-from tests.temp_corpus import seed_index_cache
+from tests.temp_corpus import apply_three_changes, make_corpus, seed_index_cache, settings_for
 
 pytestmark = pytest.mark.slow
 
@@ -87,11 +85,14 @@ def test_generation_switches_under_continuous_queries_fail_no_request(
     proc = subprocess.Popen(
         [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
         # To a file, not an unread pipe: a full pipe would block the server on its access log.
-        env=env, stdout=(tmp_path / "server.log").open("wb"), stderr=subprocess.STDOUT,
+        env=env,
+        stdout=(tmp_path / "server.log").open("wb"),
+        stderr=subprocess.STDOUT,
     )
     base = f"http://127.0.0.1:{port}"
     hammers: list[Hammer] = []
     try:
+
         def up() -> bool:
             try:
                 return httpx.get(f"{base}/healthz", timeout=1).status_code == 200

@@ -8,15 +8,15 @@ import httpx
 import pytest
 from fastapi.testclient import TestClient
 
-from retrieval.search import Searcher
-from tests.indexes import build_index
 from lahde.service import make_app
 from lahde.settings import Settings
+from retrieval.search import Searcher
 from search_api.app import create_app
-
 from tests.fakes import HashingEmbedder, fake_wiring
+from tests.indexes import build_index
 from tests.problems import assert_problem
 from tests.samples import STORE_CHUNKS as CHUNKS
+
 
 @pytest.fixture()
 def client(tmp_path: Path):
@@ -35,12 +35,19 @@ def test_healthz(client: TestClient):
 def test_search_returns_hits_with_citations(client: TestClient):
     body = client.get("/api/search", params={"q": "koulutussopimus työpaikalla", "k": 2}).json()
     assert [h["id"] for h in body["hits"]] == ["a", "e"]
-    assert body["k"] == 2 and body["offset"] == 0 and isinstance(body["took_ms"], float) and body["took_ms"] > 0 and body["mode"] == "hybrid"
+    assert (
+        body["k"] == 2
+        and body["offset"] == 0
+        and isinstance(body["took_ms"], float)
+        and body["took_ms"] > 0
+        and body["mode"] == "hybrid"
+    )
     first = body["hits"][0]
     assert set(first) == {"id", "rank", "score", "citation", "text", "highlights", "amendments", "other_versions"}
     assert first["citation"]["label"] == "a" and first["citation"]["statute"] == "531/2017"
     assert [(h["start"], h["end"], h["term"]) for h in first["highlights"]] == [
-        (0, 15, "koulutussopimus"), (16, 27, "työpaikalla")
+        (0, 15, "koulutussopimus"),
+        (16, 27, "työpaikalla"),
     ]
     assert first["amendments"] == []
 

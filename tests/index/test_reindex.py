@@ -12,13 +12,10 @@ import pytest
 from index.changes import reports_since
 from index.errors import GenerationNotFoundError
 from index.generations import IndexRoot, ReindexBusyError, ReindexLock
+from index.store import VectorIndex, write_index_files
+from lahde.service import build, reindex
 from retrieval.search import Searcher
 from retrieval.types import Filters
-from index.store import VectorIndex
-from index.store import write_index_files
-from tests.indexes import build_index
-from lahde.service import build, reindex
-
 from tests.fakes import HashingEmbedder
 from tests.temp_corpus import apply_three_changes, make_corpus, settings_for
 
@@ -143,7 +140,11 @@ def test_recovery_removes_partial_and_unswitched_generations(tmp_path: Path):
     # Numbers of generations that never served are free again.
     assert outcome.result.generation == "gen-000002"
     assert sorted(p.name for p in root.iterdir()) == [
-        "CURRENT", "embeddings.sqlite", "gen-000001", "gen-000002", "reindex.lock",
+        "CURRENT",
+        "embeddings.sqlite",
+        "gen-000001",
+        "gen-000002",
+        "reindex.lock",
     ]
 
 
@@ -157,7 +158,9 @@ def test_a_source_that_fails_to_read_keeps_its_previous_chunks(tmp_path: Path):
     outcome = reindex(settings, embedder)
     report = outcome.result.report
     assert [e.path for e in outcome.ingest.errors] == [str(broken)]
-    assert report.documents_failed == [{"path": str(broken), "error": outcome.ingest.errors[0].reason, "kept": "fi.1237-2021"}]
+    assert report.documents_failed == [
+        {"path": str(broken), "error": outcome.ingest.errors[0].reason, "kept": "fi.1237-2021"}
+    ]
     assert report.documents_removed == [] and not report.has_changes
     index = VectorIndex.load(settings.index_dir)
     assert index.get("fi.1237-2021.s1") is not None and len(index) == 33
@@ -173,14 +176,24 @@ def test_a_legacy_single_directory_index_is_migrated(tmp_path: Path):
     # What an index written before generations existed looks like: the files in the root itself.
     settings.index_dir.mkdir(parents=True)
     vectors = embedder.embed_passages([c.embed_text for c in chunks])
-    write_index_files(settings.index_dir, chunks, vectors, model_id=embedder.model_id, backend=embedder.backend,
-                      embedded=len(chunks), started=0.0)
+    write_index_files(
+        settings.index_dir,
+        chunks,
+        vectors,
+        model_id=embedder.model_id,
+        backend=embedder.backend,
+        embedded=len(chunks),
+        started=0.0,
+    )
     apply_three_changes(tmp_path)
     outcome = reindex(settings, embedder)
     report = outcome.result.report
     assert report.previous == "legacy" and [d.id for d in report.documents_changed] == ["fi.1215-2020"]
     assert sorted(p.name for p in settings.index_dir.iterdir()) == [
-        "CURRENT", "embeddings.sqlite", "gen-000001", "reindex.lock",
+        "CURRENT",
+        "embeddings.sqlite",
+        "gen-000001",
+        "reindex.lock",
     ]
     assert len(VectorIndex.load(settings.index_dir)) == 33
 

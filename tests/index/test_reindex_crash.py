@@ -11,11 +11,10 @@ from pathlib import Path
 import pytest
 
 from index.generations import KILL_AT_ENV, IndexRoot
-from retrieval.search import Searcher
 from lahde.service import build
-
-from tests.paths import REPO
+from retrieval.search import Searcher
 from tests.fakes import HashingEmbedder
+from tests.paths import REPO
 from tests.temp_corpus import apply_three_changes, make_corpus, settings_for
 
 STAGES_BEFORE_SWITCH = ["locked", "embedding", "embedded", "writing", "staged", "renamed"]
@@ -27,7 +26,11 @@ def _child(tmp_path: Path, kill_at: str | None = None) -> subprocess.CompletedPr
         env[KILL_AT_ENV] = kill_at
     return subprocess.run(
         [sys.executable, "-m", "tests.index.reindex_child", str(tmp_path)],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
 
 
@@ -85,7 +88,11 @@ def test_cli_reindex_refuses_clearly_while_another_holds_the_lock(tmp_path: Path
     with ReindexLock(index):
         result = subprocess.run(
             [sys.executable, "-m", "lahde.cli", "reindex", "--index", str(index)],
-            cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+            cwd=REPO,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=120,
         )
     assert result.returncode == 1
     assert f"another re-index of {index} is running (process {os.getpid()})" in result.stderr

@@ -13,13 +13,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from embedding.cache import EmbeddingCache, embed_with_cache
-from index.generations import KILL_AT_ENV, IndexRoot
+from index.generations import KILL_AT_ENV
+from lahde.service import build, reindex
 from retrieval.search import Searcher
 from retrieval.types import Filters
-from ingest.models import text_hash
-from lahde.service import build, ingest, reindex
-
 from tests.temp_corpus import ADDED, apply_three_changes, make_corpus, seed_index_cache, settings_for
 
 pytestmark = pytest.mark.slow
@@ -64,7 +61,8 @@ def test_real_model_reindex_embeds_only_the_changes_and_search_reflects_them(
     assert old_top.chunk.id == new_top.chunk.id == "fi.1215-2020.s18"
     assert "kvanttiteleportaation" in new_top.chunk.text and "kvanttiteleportaation" not in old_top.chunk.text
     assert [h.chunk.id for h in old.search("kumotaan", k=2, filters=Filters(statute="1237/2021")).hits] == [
-        "fi.1237-2021.s1", "fi.1237-2021.s2",
+        "fi.1237-2021.s1",
+        "fi.1237-2021.s2",
     ]
     assert new.search("kumotaan", k=2, filters=Filters(statute="1237/2021")).hits == []
     added = new.search("koulutuksen järjestäjän tietojensaantioikeus ja julkisuus", k=1).hits
@@ -73,7 +71,11 @@ def test_real_model_reindex_embeds_only_the_changes_and_search_reflects_them(
 
 def _lahde(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "lahde.cli", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "lahde.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -83,7 +85,9 @@ def test_cli_build_reindex_changes_and_a_killed_reindex(tmp_path: Path, embeddin
     env = {"LAHDE_SOURCES": str(tmp_path / "corpus" / "sources.toml"), "LAHDE_CACHE_PATH": str(embedding_cache_path)}
     built = _lahde("build", "--index", str(index), env=env)
     assert built.returncode == 0, built.stderr
-    assert "Indexed 3 documents, 33 chunks" in built.stdout and "Generation gen-000001 (first generation)" in built.stdout
+    assert (
+        "Indexed 3 documents, 33 chunks" in built.stdout and "Generation gen-000001 (first generation)" in built.stdout
+    )
 
     unchanged = _lahde("reindex", "--index", str(index), env=env)
     assert unchanged.returncode == 0, unchanged.stderr

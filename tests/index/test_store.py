@@ -9,13 +9,11 @@ import pytest
 
 from embedding.cache import EmbeddingCache
 from index.errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
+from index.store import VectorIndex
 from retrieval.search import Searcher
 from retrieval.types import Filters
-from index.store import VectorIndex
-from tests.indexes import build_index, generation_dir
-from ingest.models import Chunk, Citation
-
 from tests.fakes import HashingEmbedder
+from tests.indexes import build_index, generation_dir
 from tests.samples import STORE_CHUNKS as CHUNKS
 from tests.samples import store_chunk as _chunk
 

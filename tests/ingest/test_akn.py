@@ -12,7 +12,6 @@ from ingest.chunking import statute_to_document
 from ingest.corpus import ingest_files
 from ingest.errors import SourceFormatError
 from ingest.finlex import read_statute
-
 from tests.paths import REPO, finlex_file
 
 AKN = REPO.parent / "shared" / "corpus" / "finlex-akn"
@@ -37,22 +36,38 @@ def akn_file(*parts: str) -> Path:
 def test_both_readers_yield_the_same_sections(akn_name: str, finlex_name: str, lang: str, sections: int):
     akn = read_akn(akn_file("original", akn_name))
     old = read_statute(finlex_file(finlex_name, lang))
-    assert (akn.number, akn.title, akn.kind, akn.lang, akn.issuer) == (old.number, old.title, old.kind, old.lang, old.issuer)
+    assert (akn.number, akn.title, akn.kind, akn.lang, akn.issuer) == (
+        old.number,
+        old.title,
+        old.kind,
+        old.lang,
+        old.issuer,
+    )
     assert len(akn.sections) == len(old.sections) == sections
     for a, b in zip(akn.sections, old.sections):
-        assert (a.number, a.heading, a.chapter, a.chapter_heading) == (b.number, b.heading, b.chapter, b.chapter_heading)
+        assert (a.number, a.heading, a.chapter, a.chapter_heading) == (
+            b.number,
+            b.heading,
+            b.chapter,
+            b.chapter_heading,
+        )
         assert len(a.subsections) == len(b.subsections), a.number
         assert [len(s.items) for s in a.subsections] == [len(s.items) for s in b.subsections], a.number
         assert a.text == b.text, a.number
     # So the chunks, ids and citations are the same too.
-    assert [c.to_dict() for c in statute_to_document(akn).chunks] == [c.to_dict() for c in statute_to_document(old).chunks]
+    assert [c.to_dict() for c in statute_to_document(akn).chunks] == [
+        c.to_dict() for c in statute_to_document(old).chunks
+    ]
 
 
 def test_hallintolaki_parts_and_chapters():
     law = read_akn(akn_file("original", "2003_434_fin.xml"))
     first = law.sections[0]
     assert (first.number, first.heading, first.chapter, first.chapter_heading) == (
-        "1", "Lain tarkoitus", "1", "Lain tarkoitus ja soveltamisala"
+        "1",
+        "Lain tarkoitus",
+        "1",
+        "Lain tarkoitus ja soveltamisala",
     )
     assert law.sections[1].subsections[1].text.endswith("tasavallan presidentin kansliassa (viranomainen).")
 

@@ -8,7 +8,6 @@ from ingest.amendments import entry_into_force, parse_amendment, section_refs
 from ingest.corpus import ingest_files
 from ingest.finlex import read_statute
 from ingest.models import Amendment, Chunk
-
 from tests.paths import finlex_file
 
 
@@ -67,15 +66,24 @@ def test_1118_2021_adds_sections_and_dates_one_kohta_later():
 
 
 def test_1048_2020_and_547_2018():
-    assert changes("asd20201048.xml")[:2] == [("107", "repeal", "5 momentti", "2021-01-01"), ("117", "repeal", None, "2021-01-01")]
+    assert changes("asd20201048.xml")[:2] == [
+        ("107", "repeal", "5 momentti", "2021-01-01"),
+        ("117", "repeal", None, "2021-01-01"),
+    ]
     assert ("111", "amend", None, "2021-01-01") in changes("asd20201048.xml")
     assert ("113", "amend", None, "2021-01-01") in changes("asd20201048.xml")  # from "111–113 §"
     assert [(s, d) for s, _, _, d in changes("asd20180547.xml")] == [
-        ("6", "2018-08-01"), ("23", "2018-08-01"), ("40", "2018-08-01"), ("41", "2018-08-01"), ("81", "2018-08-01")
+        ("6", "2018-08-01"),
+        ("23", "2018-08-01"),
+        ("40", "2018-08-01"),
+        ("41", "2018-08-01"),
+        ("81", "2018-08-01"),
     ]
 
 
-@pytest.mark.parametrize("name", ["asd20201218.xml", "asd20220164.xml", "asd20241078.xml", "asd20211118.xml", "asd20201048.xml"])
+@pytest.mark.parametrize(
+    "name", ["asd20201218.xml", "asd20220164.xml", "asd20241078.xml", "asd20211118.xml", "asd20201048.xml"]
+)
 def test_swedish_texts_name_the_same_sections_and_dates(name: str):
     fi = {(s, ch, d) for s, ch, _, d in changes(name, "fi")}
     sv = {(s, ch, d) for s, ch, _, d in changes(name, "sv")}
@@ -88,7 +96,12 @@ def test_decree_amendment_and_an_act_that_changes_no_statute():
 
 
 def test_section_refs_and_entry_into_force_parsing():
-    assert section_refs("7, 11 ja 14 §, 15 §:n 3 momentti") == [("7", None), ("11", None), ("14", None), ("15", "3 momentti")]
+    assert section_refs("7, 11 ja 14 §, 15 §:n 3 momentti") == [
+        ("7", None),
+        ("11", None),
+        ("14", None),
+        ("15", "3 momentti"),
+    ]
     assert section_refs("111–113 §") == [("111", None), ("112", None), ("113", None)]
     assert entry_into_force(["Denna lag träder i kraft den 1 augusti 2018."]) == ("2018-08-01", [])
 
@@ -139,7 +152,9 @@ def test_act_changing_another_acts_entry_into_force_provision():
     assert chunks["fi.125-2021.svoimaantulo"].citation.amendments == (
         Amendment("584/2021", "2021-06-23", "amend", "voimaantulosäännös"),
     )
-    assert chunks["sv.125-2021.svoimaantulo"].citation.amendments[0].label("sv") == "ändrad: 584/2021 (i kraft 23.6.2021)"
+    assert (
+        chunks["sv.125-2021.svoimaantulo"].citation.amendments[0].label("sv") == "ändrad: 584/2021 (i kraft 23.6.2021)"
+    )
     rewrite = chunks["fi.584-2021.svoimaantulo"].citation  # the new wording it gives
     assert (rewrite.amends, rewrite.in_force) == ("125-2021.svoimaantulo", "2021-06-23")
     assert chunks["fi.584-2021.svoimaantulo-2"].citation.amends is None  # its own entry into force

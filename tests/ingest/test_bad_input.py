@@ -9,7 +9,6 @@ import pytest
 
 from ingest.corpus import IngestOptions, ingest_corpus
 from ingest.manifest import load_sources
-
 from tests.paths import FINLEX, REPO, finlex_file
 
 PDF = REPO / "corpus" / "esimerkkiopisto" / "hoks-ohje.pdf"
@@ -70,7 +69,14 @@ def test_every_bad_input_is_reported_once_and_the_rest_is_ingested(bad_corpus: P
     assert sorted(d.id for d in report.documents) == ["fi.1215-2020", "fi.good"]
     failed = {Path(e.path).name: e.reason for e in report.errors}
     skipped = {Path(e.path).name: e.reason for e in report.skipped}
-    assert set(failed) == {"sources.toml", "asd20990001.xml", "truncated.pdf", "encrypted.pdf", "latin1.txt", "missing.pdf"}
+    assert set(failed) == {
+        "sources.toml",
+        "asd20990001.xml",
+        "truncated.pdf",
+        "encrypted.pdf",
+        "latin1.txt",
+        "missing.pdf",
+    }
     assert failed["asd20990001.xml"].startswith("malformed XML")
     assert failed["truncated.pdf"].startswith("truncated or damaged PDF")
     assert failed["encrypted.pdf"] == "encrypted PDF: cannot read its text"
@@ -111,7 +117,12 @@ def test_manifest_entry_checks(tmp_path: Path):
         "[[source]] #5 (id 'e'): valid_from must be a date (YYYY-MM-DD)",
     ]
     (entry,) = config.entries
-    assert (entry.id, entry.valid_from, entry.finlex_name(), entry.akn_name()) == ("f", "2018-01-01", "asd20170531.xml", "2017_531_fin.xml")
+    assert (entry.id, entry.valid_from, entry.finlex_name(), entry.akn_name()) == (
+        "f",
+        "2018-01-01",
+        "asd20170531.xml",
+        "2017_531_fin.xml",
+    )
 
 
 def test_statute_entry_not_in_any_folder_is_a_failure(tmp_path: Path):
@@ -122,7 +133,9 @@ def test_statute_entry_not_in_any_folder_is_a_failure(tmp_path: Path):
     manifest.write_text(f'[finlex]\ndir = "{tmp_path / "finlex"}"\ninclude = []\n\n' + entry, encoding="utf-8")
     report = ingest_corpus(load_sources(manifest))
     assert report.summary() == "ok 0, skipped 0, failed 1"
-    assert str(report.errors[0]).endswith("asd20990001.xml: source 'x': statute 1/2099 not found (run `lahde sources fetch`)")
+    assert str(report.errors[0]).endswith(
+        "asd20990001.xml: source 'x': statute 1/2099 not found (run `lahde sources fetch`)"
+    )
     # Without a Finlex folder at all (it is optional) the entry is skipped, not failed.
     manifest.write_text(f'[finlex]\ndir = "{tmp_path / "none"}"\ninclude = []\n\n' + entry, encoding="utf-8")
     report = ingest_corpus(load_sources(manifest))
@@ -135,7 +148,12 @@ def test_real_manifest_ingests_statutes_and_guides():
     report = ingest_corpus(load_sources(REPO / "corpus" / "sources.toml"))
     assert report.errors == [] and report.skipped == []
     ids = {d.id for d in report.documents}
-    assert {"fi.531-2017", "sv.531-2017", "fi.esimerkkiopisto-hoks-ohje", "fi.esimerkkiopisto-erityinen-tuki-ukk"} <= ids
+    assert {
+        "fi.531-2017",
+        "sv.531-2017",
+        "fi.esimerkkiopisto-hoks-ohje",
+        "fi.esimerkkiopisto-erityinen-tuki-ukk",
+    } <= ids
     assert len(list((FINLEX / "fi").glob("*.xml"))) + len(list((FINLEX / "sv").glob("*.xml"))) + 4 == len(ids)
     vocational = next(d for d in report.documents if d.id == "fi.531-2017")
     assert (vocational.valid_from, vocational.issuer) == ("2018-01-01", "Eduskunta")

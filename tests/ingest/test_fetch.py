@@ -16,7 +16,6 @@ import pytest
 from ingest.corpus import ingest_corpus
 from ingest.fetch import USER_AGENT, FetchError, fetch_sources
 from ingest.manifest import load_sources
-
 from tests.paths import REPO
 
 AKN = REPO.parent / "shared" / "corpus" / "finlex-akn" / "original"
@@ -116,7 +115,9 @@ def test_a_bad_response_does_not_replace_a_good_file(api, tmp_path: Path):
     result = fetch_sources(load_sources(manifest), base_url=base, retries=0)
     assert result.written == []
     (failure,) = result.failed
-    assert failure.startswith(f"s434-2003-fi (434/2003, fi): bad response from {base}/akn/fi/act/statute/2003/434/fin@: malformed XML")
+    assert failure.startswith(
+        f"s434-2003-fi (434/2003, fi): bad response from {base}/akn/fi/act/statute/2003/434/fin@: malformed XML"
+    )
     assert (tmp_path / "mirror" / "2003_434_fin.xml").read_bytes() == good
     assert sorted(p.name for p in (tmp_path / "mirror").iterdir()) == ["2003_434_fin.xml"]
 
@@ -128,7 +129,9 @@ def test_offline_is_one_clear_error(tmp_path: Path):
     manifest = _manifest(tmp_path, [("434/2003", "fi")])
     delays: list[float] = []
     with pytest.raises(FetchError, match=rf"cannot reach the Finlex API at http://127.0.0.1:{port}/v1 \(offline\?\)"):
-        fetch_sources(load_sources(manifest), base_url=f"http://127.0.0.1:{port}/v1", retries=2, timeout=2, sleep=delays.append)
+        fetch_sources(
+            load_sources(manifest), base_url=f"http://127.0.0.1:{port}/v1", retries=2, timeout=2, sleep=delays.append
+        )
     assert delays == [1.0, 2.0]  # retried with backoff before giving up
 
 

@@ -10,7 +10,6 @@ from ingest.chunking import statute_to_document
 from ingest.corpus import ingest_files
 from ingest.errors import SourceFormatError
 from ingest.finlex import read_statute
-
 from tests.paths import finlex_file
 
 
@@ -81,7 +80,10 @@ def test_swedish_text_shares_section_keys_with_finnish():
     assert sv.lang == "sv"
     keys = lambda doc: list(dict.fromkeys(c.citation.section_key for c in doc.chunks))  # noqa: E731
     assert keys(sv) == keys(fi)
-    assert next(c for c in sv.chunks if c.id == "sv.531-2017.s44").citation.label == "Lag om yrkesutbildning (531/2017) 44 §"
+    assert (
+        next(c for c in sv.chunks if c.id == "sv.531-2017.s44").citation.label
+        == "Lag om yrkesutbildning (531/2017) 44 §"
+    )
 
 
 def test_decree_is_kind_asetus():

@@ -11,7 +11,6 @@ from ingest.guide_chunks import GuideMeta, guide_to_document
 from ingest.guides import Block, _join_lines, read_guide, read_html, read_markdown, read_pdf
 from ingest.manifest import load_sources
 from ingest.models import Document
-
 from tests.paths import REPO
 
 CORPUS = REPO / "corpus"
@@ -38,14 +37,21 @@ def test_pdf_chunks_cite_heading_path_and_exact_pages(hoks: Document):
         ("fi.esimerkkiopisto-hoks-ohje.h2", "Esimerkkiopiston HOKS-ohje › 1 Ohjeen tarkoitus, s. 1"),
         ("fi.esimerkkiopisto-hoks-ohje.h3", "Esimerkkiopiston HOKS-ohje › 2 HOKSin laatiminen, s. 1–2"),
         ("fi.esimerkkiopisto-hoks-ohje.h4", "Esimerkkiopiston HOKS-ohje › 3 Työelämässä oppiminen, s. 2–3"),
-        ("fi.esimerkkiopisto-hoks-ohje.h5", "Esimerkkiopiston HOKS-ohje › 4 Aiemmin hankitun osaamisen tunnustaminen, s. 3"),
+        (
+            "fi.esimerkkiopisto-hoks-ohje.h5",
+            "Esimerkkiopiston HOKS-ohje › 4 Aiemmin hankitun osaamisen tunnustaminen, s. 3",
+        ),
         ("fi.esimerkkiopisto-hoks-ohje.h6", "Esimerkkiopiston HOKS-ohje › 5 Ohjaus ja erityinen tuki, s. 3"),
         ("fi.esimerkkiopisto-hoks-ohje.h7", "Esimerkkiopiston HOKS-ohje › 6 HOKSin päivittäminen, s. 3–4"),
         ("fi.esimerkkiopisto-hoks-ohje.h8", "Esimerkkiopiston HOKS-ohje › 7 Yhteystiedot, s. 4"),
     ]
     work = hoks.chunks[3].citation
     assert (work.page, work.page_end, work.heading_path) == (2, 3, ("3 Työelämässä oppiminen",))
-    assert (work.kind, work.issuer, work.url) == ("ohje", "Esimerkkiopisto (kuvitteellinen)", "https://esimerkkiopisto.example/ohjeet/hoks-ohje.pdf")
+    assert (work.kind, work.issuer, work.url) == (
+        "ohje",
+        "Esimerkkiopisto (kuvitteellinen)",
+        "https://esimerkkiopisto.example/ohjeet/hoks-ohje.pdf",
+    )
     assert hoks.valid_from == "2025-08-01"
 
 
@@ -114,7 +120,10 @@ def test_markdown_headings_and_table(entries):
 
 
 def test_readers_on_small_inline_documents(tmp_path: Path):
-    html = read_html(tmp_path / "x.html", "<html><body><nav>Valikko</nav><h1>Otsikko</h1><h2>A</h2><p>Eka.</p><h2>B</h2><p>Toka.</p></body></html>")
+    html = read_html(
+        tmp_path / "x.html",
+        "<html><body><nav>Valikko</nav><h1>Otsikko</h1><h2>A</h2><p>Eka.</p><h2>B</h2><p>Toka.</p></body></html>",
+    )
     assert html == [Block("Eka.", ("Otsikko", "A")), Block("Toka.", ("Otsikko", "B"))]
     md = read_markdown(tmp_path / "x.md", "# T\n\n## 1 Osa\n\nTeksti\njatkuu.\n\n- kohta\n")
     assert md == [Block("Teksti\njatkuu.", ("T", "1 Osa")), Block("- kohta", ("T", "1 Osa"))]

@@ -8,7 +8,6 @@ from ingest.amendments import parse_amendment
 from ingest.chunking import statute_to_document
 from ingest.finlex import read_statute
 from ingest.tokens import estimate_tokens
-
 from tests.paths import finlex_file
 
 # (section, heading, momentit, kohdat in each momentti) checked against the statute text.
@@ -17,8 +16,16 @@ STRUCTURE_531 = {
     "44": ("Henkilökohtainen osaamisen kehittämissuunnitelma", "Personlig utvecklingsplan för kunnandet", [0, 0, 0, 0]),
     "52": ("Osaamisen osoittaminen", "Påvisande av kunnandet", [0, 0, 0, 0, 0, 0]),
     "84": ("Huumausainetestaus", "Narkotikatest", [4, 0, 0, 0, 0]),
-    "109": ("Tietojensaantioikeus opiskelijaa koskevissa asioissa", "Rätt att få uppgifter i ärenden som gäller studerande", [0, 0, 0, 5, 0]),
-    "133": ("Järjestämislupien muuttamista koskevat siirtymäsäännökset", "Övergångsbestämmelser om ändring av tillstånd att ordna utbildning", [0, 0, 6, 0]),
+    "109": (
+        "Tietojensaantioikeus opiskelijaa koskevissa asioissa",
+        "Rätt att få uppgifter i ärenden som gäller studerande",
+        [0, 0, 0, 5, 0],
+    ),
+    "133": (
+        "Järjestämislupien muuttamista koskevat siirtymäsäännökset",
+        "Övergångsbestämmelser om ändring av tillstånd att ordna utbildning",
+        [0, 0, 6, 0],
+    ),
 }
 
 

@@ -29,8 +29,12 @@ def test_an_upward_import_breaks_the_contract(tmp_path: Path):
     fusion = tmp_path / "retrieval" / "fusion.py"
     fusion.write_text(fusion.read_text(encoding="utf-8") + "\nimport search_api.errors  # noqa\n", encoding="utf-8")
     result = subprocess.run(
-        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"], cwd=tmp_path, capture_output=True,
-        text=True, timeout=120, env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
+        [str(Path(sys.executable).with_name("lint-imports")), "--no-cache"],
+        cwd=tmp_path,
+        capture_output=True,
+        text=True,
+        timeout=120,
+        env={"PYTHONPATH": str(tmp_path), "PATH": "/usr/bin:/bin"},
     )
     assert result.returncode == 1
     assert "retrieval.fusion -> search_api.errors" in result.stdout

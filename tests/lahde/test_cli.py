@@ -16,7 +16,11 @@ pytestmark = pytest.mark.slow
 
 def _lahde(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
     return subprocess.run(
-        [sys.executable, "-m", "lahde.cli", *args], env={**os.environ, **env}, capture_output=True, text=True, timeout=600
+        [sys.executable, "-m", "lahde.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
     )
 
 
@@ -72,7 +76,9 @@ def test_search_without_an_index_says_how_to_build_one(tmp_path: Path):
 def test_search_folds_an_amending_acts_wording_unless_asked(corpus_env: dict[str, str]):
     sources = Path(corpus_env["LAHDE_SOURCES"])
     sources.write_text(
-        sources.read_text(encoding="utf-8").replace('["fi/asd20201215.xml"]', '["fi/asd20201215.xml", "fi/asd20220719.xml"]'),
+        sources.read_text(encoding="utf-8").replace(
+            '["fi/asd20201215.xml"]', '["fi/asd20201215.xml", "fi/asd20220719.xml"]'
+        ),
         encoding="utf-8",
     )
     assert _lahde("build", env=corpus_env).returncode == 0

@@ -6,18 +6,14 @@ from pathlib import Path
 
 import pytest
 
+from ingest.models import Chunk, Citation
 from retrieval.answer import NO_SOURCE_FI, AnswerDrafter, split_sentences
 from retrieval.highlight import highlight_spans, query_terms
 from retrieval.search import Searcher
 from retrieval.types import Filters
-from tests.indexes import build_index
-from ingest.models import Chunk, Citation
-
 from tests.fakes import HashingEmbedder
+from tests.indexes import build_index
 from tests.samples import ANSWER_CHUNKS as CHUNKS
-from tests.samples import testilaki_chunk as _chunk
-
-
 
 
 @pytest.fixture()
@@ -28,8 +24,10 @@ def searcher(tmp_path: Path) -> Searcher:
 
 
 def test_split_sentences_keeps_offsets_abbreviations_and_list_lines():
-    text = ("Järjestäjä laatii suunnitelman esim. yhdessä opiskelijan kanssa. Opettaja osallistuu.\n\n"
-            "Laki tulee voimaan 1. päivänä elokuuta. 2 momentissa tarkoitettu.\nOikeus:\n1) opetukseen;\n2) ohjaukseen.  ")
+    text = (
+        "Järjestäjä laatii suunnitelman esim. yhdessä opiskelijan kanssa. Opettaja osallistuu.\n\n"
+        "Laki tulee voimaan 1. päivänä elokuuta. 2 momentissa tarkoitettu.\nOikeus:\n1) opetukseen;\n2) ohjaukseen.  "
+    )
     spans = split_sentences(text)
     assert [text[s:e] for s, e in spans] == [
         "Järjestäjä laatii suunnitelman esim. yhdessä opiskelijan kanssa.",
@@ -46,11 +44,14 @@ def test_split_sentences_keeps_offsets_abbreviations_and_list_lines():
 def test_highlights_match_inflected_finnish_words_by_stem_and_short_words_whole():
     text = "Koulutussopimukseen perustuvassa koulutuksessa HOKSin hyväksyy opiskelija. Hoks on tehty, ja opo auttaa."
     spans = highlight_spans(text, "Kuka hyväksyy hoks koulutussopimus opo?")
-    assert [(text[s.start:s.end], s.term) for s in spans] == [
-        ("Koulutussopimukseen", "koulutussopimus"), ("HOKSin", "hoks"), ("hyväksyy", "hyväksyy"), ("Hoks", "hoks"),
+    assert [(text[s.start : s.end], s.term) for s in spans] == [
+        ("Koulutussopimukseen", "koulutussopimus"),
+        ("HOKSin", "hoks"),
+        ("hyväksyy", "hyväksyy"),
+        ("Hoks", "hoks"),
         ("opo", "opo"),
     ]
-    assert all(text[s.start:s.end].lower().startswith(s.term[:4]) for s in spans)
+    assert all(text[s.start : s.end].lower().startswith(s.term[:4]) for s in spans)
     # Stopwords mark nothing; a short word does not match inside a longer one.
     assert query_terms("mikä on ja hoks") == ["hoks"]
     assert highlight_spans("opiskelija opettaa", "opo") == []
@@ -77,7 +78,7 @@ def test_every_draft_sentence_is_a_verbatim_quote_of_its_numbered_source(searche
         for s in answer.sentences:
             source = answer.sources[s.source - 1]
             assert source.chunk.id == s.chunk_id
-            assert source.chunk.text[s.start:s.end] == s.text
+            assert source.chunk.text[s.start : s.end] == s.text
         # Sentences run source by source, in reading order within each; sources are numbered by rank.
         keys = [(s.source, s.start) for s in answer.sentences]
         assert keys == sorted(keys)
@@ -163,8 +164,16 @@ def test_a_sentence_restated_by_an_amending_act_is_quoted_once(tmp_path: Path):
     amended = Chunk(
         id="fi.9-2001.s3",
         text="Opiskelija voi erota ilmoittamalla siitä kirjallisesti koulutuksen järjestäjälle. Ero tulee voimaan sinä päivänä, jona ilmoitus saapuu järjestäjälle.",
-        citation=Citation(doc_id="fi.9-2001", doc_title="Muutoslaki", kind="laki", lang="fi",
-                          label="Muutoslaki (9/2001) 3 §", statute="9/2001", section="3", amends_statute="1/2000"),
+        citation=Citation(
+            doc_id="fi.9-2001",
+            doc_title="Muutoslaki",
+            kind="laki",
+            lang="fi",
+            label="Muutoslaki (9/2001) 3 §",
+            statute="9/2001",
+            section="3",
+            amends_statute="1/2000",
+        ),
     )
     embedder = HashingEmbedder(dim=256, model_id="test/hashing-256")
     build_index([*CHUNKS, amended], embedder, tmp_path / "idx")

@@ -21,6 +21,8 @@ from pathlib import Path
 
 import pytest
 
+from retrieval.references import normalise_section
+
 EVAL_DIR = Path(__file__).resolve().parents[1] / "eval"
 CORPUS = Path(__file__).resolve().parents[3] / "shared" / "corpus" / "finlex"
 NS = "{http://www.vn.fi/skeemat/saadoskooste/2010/04/27}"
@@ -64,11 +66,6 @@ def _read_tsv(name: str, directory: Path = EVAL_DIR) -> tuple[list[str], list[di
     return header, [dict(zip(header, r)) for r in body]
 
 
-def _norm_section(text: str) -> str:
-    """'52\u00a0a §' / ' 91 §' / '15\u2009§' -> '52 a' / '91' / '15'."""
-    return re.sub(r"\s+", " ", text).replace("§", "").strip()
-
-
 @lru_cache(maxsize=None)
 def _sections(lang: str, statute: str) -> frozenset[str]:
     m = STATUTE_RE.match(statute)
@@ -82,7 +79,7 @@ def _sections(lang: str, statute: str) -> frozenset[str]:
         tunnus = pykala.find(NS + "PykalaTunnusKooste")
         if tunnus is None:  # entry-into-force provision has no number
             continue
-        found.add(_norm_section("".join(tunnus.itertext())))
+        found.add(normalise_section("".join(tunnus.itertext())))
     return frozenset(found)
 
 
@@ -182,7 +179,7 @@ def test_qrel_sections_exist_in_finlex(questions, qrels):
     for r in qrels:
         langs = {"fi", lang_of[r["qid"]]}
         for lang in sorted(langs):
-            if r["section"] not in _sections(lang, r["statute"]):
+            if normalise_section(r["section"]) not in _sections(lang, r["statute"]):
                 missing.append(f"{r['qid']}: {r['statute']} {r['section']} § not in {lang}/")
     assert not missing, "qrels pointing at sections absent from the corpus:\n" + "\n".join(missing)
 

@@ -7,15 +7,33 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.evaluate import EvalDataError, Question, dedupe_keys, evaluate, fold_judgements, format_table, load_qrels, load_questions, normalise_section, score_ranking, version_map
 from ingest.models import Chunk, Citation
+from retrieval.evaluate import (
+    EvalDataError,
+    Question,
+    dedupe_keys,
+    evaluate,
+    fold_judgements,
+    format_table,
+    load_qrels,
+    load_questions,
+    normalise_section,
+    score_ranking,
+    version_map,
+)
 
 REPO = Path(__file__).resolve().parents[2]
 
 
 def _chunk(cid: str, statute: str | None, section: str | None, lang: str = "fi", amends: str | None = None) -> Chunk:
     cit = Citation(
-        doc_id="d", doc_title="T", kind="laki", lang=lang, label=cid, statute=statute, section=section,
+        doc_id="d",
+        doc_title="T",
+        kind="laki",
+        lang=lang,
+        label=cid,
+        statute=statute,
+        section=section,
         amends_statute=amends,
     )
     return Chunk(id=cid, text="", citation=cit)
@@ -33,7 +51,11 @@ def test_amending_acts_sections_fold_into_the_section_they_rewrite():
     assert versions == {("718/2022", "97"): ("531/2017", "97"), ("1218/2020", "97"): ("531/2017", "97")}
     assert dedupe_keys(chunks, versions) == [("531/2017", "97"), ("531/2017", "96"), ("", "fi.718-2022.svoimaantulo")]
     assert dedupe_keys(chunks) == [
-        ("718/2022", "97"), ("531/2017", "96"), ("531/2017", "97"), ("1218/2020", "97"), ("", "fi.718-2022.svoimaantulo")
+        ("718/2022", "97"),
+        ("531/2017", "96"),
+        ("531/2017", "97"),
+        ("1218/2020", "97"),
+        ("", "fi.718-2022.svoimaantulo"),
     ]
     judged = {("531/2017", "97"): 1, ("718/2022", "97"): 2, ("1214/2020", "13"): 1}
     assert fold_judgements(judged, versions) == {("531/2017", "97"): 2, ("1214/2020", "13"): 1}
@@ -70,7 +92,11 @@ def test_score_ranking_exact_values():
     idcg = 3 / math.log2(2) + 1 / math.log2(3)
     assert m["nDCG@10"] == pytest.approx(dcg / idcg)
     assert score_ranking([("X", "1")] * 1, judged) == {
-        "R@5": 0.0, "R@10": 0.0, "nDCG@10": 0.0, "MRR@10": 0.0, "S@5": 0.0
+        "R@5": 0.0,
+        "R@10": 0.0,
+        "nDCG@10": 0.0,
+        "MRR@10": 0.0,
+        "S@5": 0.0,
     }
     # S@5 needs the settling (grade-2) section in the top 5; a related (grade-1) one is not enough.
     assert score_ranking([("A", "2")], judged)["S@5"] == 0.0 and m["S@5"] == 1.0

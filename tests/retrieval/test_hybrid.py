@@ -9,16 +9,15 @@ from pathlib import Path
 
 import pytest
 
-from retrieval.glossary import Entry
-from retrieval.fusion import fuse, rrf, weighted
 from index.lexical import LEXICAL_DIR, LEXICAL_META
+from ingest.corpus import ingest_files
+from retrieval.fusion import fuse, rrf, weighted
+from retrieval.glossary import Entry
 from retrieval.search import Searcher
 from retrieval.types import Filters
-from tests.indexes import build_index, generation_dir
-from ingest.corpus import ingest_files
-
-from tests.paths import finlex_file
 from tests.fakes import HashingEmbedder
+from tests.indexes import build_index, generation_dir
+from tests.paths import finlex_file
 
 
 def test_rrf_sums_reciprocal_ranks():
@@ -128,7 +127,6 @@ def test_dense_feedback_moves_the_query_towards_its_best_chunks(tmp_path: Path):
     from dataclasses import replace
 
     from retrieval.search import RetrievalConfig
-
     from tests.samples import store_chunk as _chunk
 
     chunks = [_chunk("x", "palkka oppisopimus"), _chunk("y", "oppisopimus koeaika"), _chunk("z", "koeaika loma")]
@@ -203,7 +201,9 @@ def test_dense_side_embeds_the_query_with_the_glossary_phrases(tiny_index: Path,
     assert on.search("läksyjä", k=1).expansions == used
     assert off.search("läksyjä", k=1, mode="lexical").expansions == used
     assert off.search("läksyjä", k=1, mode="dense").expansions == ()
-    neither = load_searcher(tiny_index, HashingEmbedder(), Settings(glossary=own, glossary_dense=False, glossary_weight=0))
+    neither = load_searcher(
+        tiny_index, HashingEmbedder(), Settings(glossary=own, glossary_dense=False, glossary_weight=0)
+    )
     assert neither.search("läksyjä", k=1).expansions == () and on.search("kuka päättää", k=1).expansions == ()
 
 

@@ -7,9 +7,9 @@ from pathlib import Path
 import pytest
 from click.testing import CliRunner
 
+from lahde.cli import main
 from retrieval.search import RetrievalConfig, Searcher
 from retrieval.types import Filters
-from lahde.cli import main
 
 pytestmark = pytest.mark.slow
 
@@ -49,10 +49,14 @@ def test_hybrid_finds_what_a_coach_types(searcher: Searcher):
     assert "fi.531-2017.s45" in [h.chunk.id for h in hits]
 
 
-def test_glossary_phrases_lead_the_dense_side_to_the_acronyms_meaning(built_index: Path, real_embedder, searcher: Searcher):
+def test_glossary_phrases_lead_the_dense_side_to_the_acronyms_meaning(
+    built_index: Path, real_embedder, searcher: Searcher
+):
     # The model does not know "hoks"; with the glossary's phrase appended it finds the HOKS sections.
     query = "mitä hoksiin kirjataan"
-    assert searcher.prepare(query, embed=False).dense_text == f"{query} (henkilökohtainen osaamisen kehittämissuunnitelma)"
+    assert (
+        searcher.prepare(query, embed=False).dense_text == f"{query} (henkilökohtainen osaamisen kehittämissuunnitelma)"
+    )
     hits = [h.chunk.id for h in searcher.search(query, k=3, mode="dense").hits]
     assert hits == ["fi.531-2017.s44", "fi.673-2017.s9.m4-5", "fi.1215-2020.s14"]
     plain = Searcher.open(built_index, real_embedder, config=RetrievalConfig(dense_glossary=False))

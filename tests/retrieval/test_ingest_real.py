@@ -2,15 +2,13 @@
 
 from __future__ import annotations
 
-
 import pytest
 
-from retrieval.search import Searcher
-from retrieval.types import Filters
+from embedding.embedders import model_token_counter
 from ingest.corpus import IngestOptions, ingest_files, ingest_guide
 from ingest.manifest import load_sources
-from embedding.embedders import model_token_counter
-
+from retrieval.search import Searcher
+from retrieval.types import Filters
 from tests.indexes import build_cached
 from tests.paths import REPO, finlex_file
 
@@ -33,12 +31,16 @@ def test_guide_passage_is_found_with_its_page_citation(searcher: Searcher):
     assert hits[0].chunk.citation.doc_id in {"fi.esimerkkiopisto-koulutussopimus", "fi.esimerkkiopisto-hoks-ohje"}
     labels = [h.chunk.citation.label for h in hits]
     assert "Esimerkkiopiston HOKS-ohje › 3 Työelämässä oppiminen, s. 2–3" in labels
-    appeal = searcher.search("monessako päivässä arvioinnin tarkistamista pitää pyytää", k=3, filters=Filters(kind="opas")).hits
+    appeal = searcher.search(
+        "monessako päivässä arvioinnin tarkistamista pitää pyytää", k=3, filters=Filters(kind="opas")
+    ).hits
     assert appeal[0].chunk.id == "fi.esimerkkiopisto-naytot.h5"
 
 
 def test_amendment_notes_come_back_from_the_index(searcher: Searcher):
-    hits = searcher.search("henkilökohtainen osaamisen kehittämissuunnitelma laaditaan", k=10, filters=Filters(statute="531/2017")).hits
+    hits = searcher.search(
+        "henkilökohtainen osaamisen kehittämissuunnitelma laaditaan", k=10, filters=Filters(statute="531/2017")
+    ).hits
     hoks = next(h for h in hits if h.chunk.id == "fi.531-2017.s44")
     assert hoks.chunk.citation.amendments[0].label() == "lisätty: 1218/2020 (voimaan 1.8.2021)"
     rewrite = searcher.index.get("fi.1218-2020.s44")

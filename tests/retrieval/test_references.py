@@ -7,14 +7,13 @@ from pathlib import Path
 import pytest
 
 from index.analysis import create_analyzer
+from ingest.corpus import ingest_files
 from retrieval.references import Reference, ReferenceResolver, parse_sections
 from retrieval.search import RetrievalConfig, Searcher
 from retrieval.types import Filters
-from tests.indexes import build_index
-from ingest.corpus import ingest_files
-
-from tests.paths import finlex_file
 from tests.fakes import HashingEmbedder
+from tests.indexes import build_index
+from tests.paths import finlex_file
 
 
 @pytest.mark.parametrize(
@@ -103,6 +102,8 @@ def test_reference_to_a_missing_section_changes_nothing(tiny_index: Path):
     with_refs = Searcher.open(tiny_index, HashingEmbedder())
     without = Searcher.open(tiny_index, HashingEmbedder(), config=RetrievalConfig(use_references=False))
     query = "huoltajan velvollisuus 999 §"
-    assert [h.chunk.id for h in with_refs.search(query, k=5).hits] == [h.chunk.id for h in without.search(query, k=5).hits]
+    assert [h.chunk.id for h in with_refs.search(query, k=5).hits] == [
+        h.chunk.id for h in without.search(query, k=5).hits
+    ]
     # ...whereas a section that exists is lifted to the top
     assert with_refs.search("huoltajan velvollisuus 9 §", k=1).hits[0].chunk.citation.section == "9"

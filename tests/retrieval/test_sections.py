@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from retrieval.sections import CorpusView, amendment_notes, whole_section_label
 from ingest.models import Chunk, Citation
+from retrieval.sections import CorpusView, amendment_notes, whole_section_label
 
 
 @dataclass(frozen=True)
@@ -26,13 +26,22 @@ class _AmendedCitation(Citation):
     amendments: tuple = ()
 
 
-def _chunk(lang: str, section: str, text: str, subsections: tuple[int, ...] = (), amendments: tuple = (), doc: str = "531-2017") -> Chunk:
+def _chunk(
+    lang: str, section: str, text: str, subsections: tuple[int, ...] = (), amendments: tuple = (), doc: str = "531-2017"
+) -> Chunk:
     span = f" {subsections[0]}–{subsections[-1]} mom." if subsections else ""
     cid = f"{lang}.{doc}.s{section}" + (f".m{subsections[0]}-{subsections[-1]}" if subsections else "")
     citation = _AmendedCitation(
-        doc_id=f"{lang}.{doc}", doc_title="Laki" if lang == "fi" else "Lag", kind="laki", lang=lang,
-        label=f"Laki ({doc}) {section} §{span}", statute=doc.replace("-", "/"), section=section,
-        subsections=subsections, section_key=f"{doc}.s{section}", url=f"https://finlex.fi/{lang}/{doc}",
+        doc_id=f"{lang}.{doc}",
+        doc_title="Laki" if lang == "fi" else "Lag",
+        kind="laki",
+        lang=lang,
+        label=f"Laki ({doc}) {section} §{span}",
+        statute=doc.replace("-", "/"),
+        section=section,
+        subsections=subsections,
+        section_key=f"{doc}.s{section}",
+        url=f"https://finlex.fi/{lang}/{doc}",
         amendments=amendments,
     )
     return Chunk(id=cid, text=text, citation=citation)
@@ -88,7 +97,8 @@ def test_documents_with_counts_and_language_versions():
 def test_amendment_notes_degrade_gracefully():
     plain = Citation(doc_id="d", doc_title="t", kind="laki", lang="fi", label="l")
     assert amendment_notes(plain) == []
-    no_label = _AmendedCitation(doc_id="d", doc_title="t", kind="laki", lang="sv", label="l",
-                                amendments=({"x": 1}, A1))  # malformed entries are skipped
+    no_label = _AmendedCitation(
+        doc_id="d", doc_title="t", kind="laki", lang="sv", label="l", amendments=({"x": 1}, A1)
+    )  # malformed entries are skipped
     assert [n.note for n in amendment_notes(no_label)] == ["ändrad: 1218/2020"]
     assert whole_section_label([CHUNKS[0]]) == "Laki (531-2017) 44 §"

@@ -7,32 +7,69 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from retrieval.search import Searcher
-from retrieval.types import Hit
-from tests.indexes import build_index
-from retrieval.versions import OtherVersion, collapse_versions, version_key
 from ingest.models import Chunk, Citation
 from lahde.settings import Settings
+from retrieval.search import Searcher
+from retrieval.types import Hit
+from retrieval.versions import OtherVersion, collapse_versions, version_key
 from search_api.app import create_app
-
 from tests.fakes import HashingEmbedder
+from tests.indexes import build_index
 
 
-def _chunk(cid: str, text: str, statute: str, section: str | None, *, amends: str | None = None,
-           in_force: str | None = None, lang: str = "fi", subsections: tuple[int, ...] = ()) -> Chunk:
+def _chunk(
+    cid: str,
+    text: str,
+    statute: str,
+    section: str | None,
+    *,
+    amends: str | None = None,
+    in_force: str | None = None,
+    lang: str = "fi",
+    subsections: tuple[int, ...] = (),
+) -> Chunk:
     label = f"{statute} {section} §" if section else statute
-    cit = Citation(doc_id=f"{lang}.{statute}", doc_title="T", kind="laki", lang=lang, label=label, statute=statute,
-                   section=section, amends_statute=amends, in_force=in_force, subsections=subsections)
+    cit = Citation(
+        doc_id=f"{lang}.{statute}",
+        doc_title="T",
+        kind="laki",
+        lang=lang,
+        label=label,
+        statute=statute,
+        section=section,
+        amends_statute=amends,
+        in_force=in_force,
+        subsections=subsections,
+    )
     return Chunk(id=cid, text=text, citation=cit)
 
 
 BASE = _chunk("fi.531-2017.s97", "opiskelija katsotaan eronneeksi jos", "531/2017", "97")
-NEW_2020 = _chunk("fi.1218-2020.s97", "opiskelija katsotaan eronneeksi kuukausi", "1218/2020", "97",
-                  amends="531/2017", in_force="2021-08-01")
-NEW_2022 = _chunk("fi.718-2022.s97", "opiskelija katsotaan eronneeksi jos poissa", "718/2022", "97",
-                  amends="531/2017", in_force="2022-08-01")
-SV_2022 = _chunk("sv.718-2022.s97", "studerande anses ha avgått", "718/2022", "97", amends="531/2017",
-                 in_force="2022-08-01", lang="sv")
+NEW_2020 = _chunk(
+    "fi.1218-2020.s97",
+    "opiskelija katsotaan eronneeksi kuukausi",
+    "1218/2020",
+    "97",
+    amends="531/2017",
+    in_force="2021-08-01",
+)
+NEW_2022 = _chunk(
+    "fi.718-2022.s97",
+    "opiskelija katsotaan eronneeksi jos poissa",
+    "718/2022",
+    "97",
+    amends="531/2017",
+    in_force="2022-08-01",
+)
+SV_2022 = _chunk(
+    "sv.718-2022.s97",
+    "studerande anses ha avgått",
+    "718/2022",
+    "97",
+    amends="531/2017",
+    in_force="2022-08-01",
+    lang="sv",
+)
 TUVA = _chunk("fi.1215-2020.s18", "opiskelija katsotaan eronneeksi tuva", "1215/2020", "18")
 MOM_1 = _chunk("fi.531-2017.s45.m1-2", "hoks laaditaan", "531/2017", "45", subsections=(1, 2))
 MOM_3 = _chunk("fi.531-2017.s45.m3", "hoks hyväksytään", "531/2017", "45", subsections=(3,))
@@ -52,8 +89,12 @@ def test_version_key_is_the_base_section_in_its_language():
 def test_other_acts_wordings_fold_into_the_best_hit_newest_first():
     out = collapse_versions(_hits(BASE, TUVA, NEW_2020, MOM_1, NEW_2022, SV_2022, MOM_3, VOIMAAN))
     assert [(h.chunk.id, h.rank) for h in out] == [
-        ("fi.531-2017.s97", 1), ("fi.1215-2020.s18", 2), ("fi.531-2017.s45.m1-2", 3), ("sv.718-2022.s97", 4),
-        ("fi.531-2017.s45.m3", 5), ("fi.718-2022.svoimaantulo", 6),
+        ("fi.531-2017.s97", 1),
+        ("fi.1215-2020.s18", 2),
+        ("fi.531-2017.s45.m1-2", 3),
+        ("sv.718-2022.s97", 4),
+        ("fi.531-2017.s45.m3", 5),
+        ("fi.718-2022.svoimaantulo", 6),
     ]
     assert out[0].versions == (
         OtherVersion("fi.718-2022.s97", "718/2022", "718/2022 97 §", "2022-08-01", 0.6),
@@ -82,11 +123,16 @@ def test_searcher_collapses_before_paging(tmp_path: Path):
     query = "opiskelija katsotaan eronneeksi"
     plain = searcher.search(query, k=5).hits
     assert [h.chunk.id for h in plain] == [
-        "fi.531-2017.s97", "fi.1215-2020.s18", "fi.718-2022.s97", "fi.1218-2020.s97", "fi.531-2017.s45.m1-2"
+        "fi.531-2017.s97",
+        "fi.1215-2020.s18",
+        "fi.718-2022.s97",
+        "fi.1218-2020.s97",
+        "fi.531-2017.s45.m1-2",
     ]
     first = searcher.search(query, k=2, collapse=True).hits
     assert [(h.chunk.id, h.rank, [v.act for v in h.versions]) for h in first] == [
-        ("fi.531-2017.s97", 1, ["718/2022", "1218/2020"]), ("fi.1215-2020.s18", 2, []),
+        ("fi.531-2017.s97", 1, ["718/2022", "1218/2020"]),
+        ("fi.1215-2020.s18", 2, []),
     ]
     second = searcher.search(query, k=2, offset=2, collapse=True).hits
     assert [(h.chunk.id, h.rank) for h in second] == [("fi.531-2017.s45.m1-2", 3)]
@@ -106,7 +152,8 @@ def test_api_folds_versions_unless_asked_for_all(versions_client: TestClient):
     folded = versions_client.get("/api/search", params=params).json()["hits"]
     assert [h["id"] for h in folded] == ["fi.531-2017.s97", "fi.1215-2020.s18", "fi.531-2017.s45.m1-2"]
     assert [(v["id"], v["act"], v["in_force"]) for v in folded[0]["other_versions"]] == [
-        ("fi.718-2022.s97", "718/2022", "2022-08-01"), ("fi.1218-2020.s97", "1218/2020", "2021-08-01"),
+        ("fi.718-2022.s97", "718/2022", "2022-08-01"),
+        ("fi.1218-2020.s97", "1218/2020", "2021-08-01"),
     ]
     every = versions_client.get("/api/search", params={**params, "versions": "all"}).json()["hits"]
     assert [h["id"] for h in every] == ["fi.531-2017.s97", "fi.1215-2020.s18", "fi.718-2022.s97"]
@@ -126,13 +173,14 @@ def test_web_page_lists_the_other_wordings_with_links(versions_client: TestClien
 @pytest.mark.slow
 def test_real_model_folds_the_amended_wordings_of_97_section(tmp_path: Path, real_embedder, embedding_cache_path):
     from ingest.corpus import ingest_files
-
     from tests.indexes import build_cached
     from tests.paths import finlex_file
 
     report = ingest_files([finlex_file(n) for n in ("asd20170531.xml", "asd20201218.xml", "asd20220718.xml")])
     assert not report.errors
-    out = build_cached([c for d in report.documents for c in d.chunks], real_embedder, tmp_path / "idx", embedding_cache_path)
+    out = build_cached(
+        [c for d in report.documents for c in d.chunks], real_embedder, tmp_path / "idx", embedding_cache_path
+    )
     searcher = Searcher.open(out, real_embedder)
     query = "milloin opiskelija katsotaan eronneeksi"
     every = [h.chunk.id for h in searcher.search(query, k=5).hits]

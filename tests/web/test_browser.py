@@ -14,14 +14,13 @@ from pathlib import Path
 
 import pytest
 
+from lahde.settings import Settings
 from retrieval.search import Searcher
 from retrieval.types import Filters
-from tests.indexes import build_index
-from lahde.settings import Settings
 from search_api.app import create_app
-
-from tests.paths import REPO
 from tests.fakes import HashingEmbedder
+from tests.indexes import build_index
+from tests.paths import REPO
 from tests.samples import WEB_CHUNKS
 
 pytestmark = pytest.mark.slow

@@ -8,17 +8,16 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 
-from retrieval.search import Searcher
 from index.store import VectorIndex
-from tests.indexes import build_index
 from ingest.models import Chunk, Citation
 from lahde.service import make_app
 from lahde.settings import Settings
 from retrieval.highlight import marked_pieces
+from retrieval.search import Searcher
 from retrieval.sections import amendment_notes, corpus_view
 from search_api.app import create_app
-
 from tests.fakes import HashingEmbedder, fake_wiring
+from tests.indexes import build_index
 from tests.samples import WEB_CHUNKS
 from tests.samples import web_section as _sec
 
@@ -78,8 +77,14 @@ def test_amendment_notes_are_worded_in_the_ui_language():
 
     amended = (Amendment("1218/2020", "2021-08-01", "amend"), Amendment("9/2021", None, "add", "5 momentti"))
     chunk = replace(WEB_CHUNKS[1], citation=replace(WEB_CHUNKS[1].citation, amendments=amended))
-    assert [n.note for n in amendment_notes(chunk.citation, "fi")] == ["muutettu: 1218/2020 (voimaan 1.8.2021)", "lisätty: 9/2021"]
-    assert [n.note for n in amendment_notes(chunk.citation, "sv")] == ["ändrad: 1218/2020 (i kraft 1.8.2021)", "tillagd: 9/2021"]
+    assert [n.note for n in amendment_notes(chunk.citation, "fi")] == [
+        "muutettu: 1218/2020 (voimaan 1.8.2021)",
+        "lisätty: 9/2021",
+    ]
+    assert [n.note for n in amendment_notes(chunk.citation, "sv")] == [
+        "ändrad: 1218/2020 (i kraft 1.8.2021)",
+        "tillagd: 9/2021",
+    ]
 
 
 def test_empty_state_offers_examples(client: TestClient):
@@ -218,8 +223,15 @@ def _with(base: Chunk, suffix: str, subsections: tuple[int, ...]) -> Citation:
 
 
 def test_the_source_filter_also_picks_a_guide(tmp_path: Path):
-    guide = Citation(doc_id="fi.opas-hoks", doc_title="HOKS-opas", kind="opas", lang="fi", label="HOKS-opas, s. 4",
-                     heading_path=("HOKS", "Hyväksyminen"), page=4)
+    guide = Citation(
+        doc_id="fi.opas-hoks",
+        doc_title="HOKS-opas",
+        kind="opas",
+        lang="fi",
+        label="HOKS-opas, s. 4",
+        heading_path=("HOKS", "Hyväksyminen"),
+        page=4,
+    )
     chunks = WEB_CHUNKS[:3] + [Chunk(id="fi.opas-hoks.p4", text="Koulutussopimus kirjataan HOKSiin.", citation=guide)]
     build_index(chunks, HashingEmbedder(), tmp_path / "idx")
     app = create_app(Settings(index_dir=tmp_path / "idx"), searcher=Searcher.open(tmp_path / "idx", HashingEmbedder()))
@@ -253,7 +265,10 @@ def test_a_failing_answer_draft_still_shows_the_results(client: TestClient, monk
 
 def test_results_name_the_glossary_terms_the_query_was_expanded_with(client: TestClient):
     html = client.get("/", params={"q": "koso palkka"}).text
-    assert 'class="expansions">Haettiin myös sanaston termeillä: <span class="expansion"><b>koso</b> → koulutussopimus</span></p>' in html
+    assert (
+        'class="expansions">Haettiin myös sanaston termeillä: <span class="expansion"><b>koso</b> → koulutussopimus</span></p>'
+        in html
+    )
     assert "fi.531-2017.s71" in _result_ids(html)
     assert "<mark>Koulutussopimus</mark> tehdään kirjallisesti." in html  # the expansion's word is marked
     sv = client.get("/", params={"q": "koso palkka", "ui": "sv"}).text
