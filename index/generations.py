@@ -25,6 +25,7 @@ from datetime import datetime, timezone
 from pathlib import Path
 
 from .errors import GenerationNotFoundError, ReindexBusyError
+from .files import fsync_dir, make_dir, write_file_durably
 
 logger = logging.getLogger(__name__)
 
@@ -55,23 +56,6 @@ def parse_generation(value: str) -> str:
     if generation_number(value) is not None:
         return value
     raise GenerationNotFoundError(f"{value!r} is not a generation (expected e.g. 7 or gen-000007)")
-
-
-def fsync_dir(path: Path) -> None:
-    """Flush a directory entry so a rename inside it survives a power cut."""
-    fd = os.open(path, os.O_RDONLY | os.O_DIRECTORY)
-    try:
-        os.fsync(fd)
-    finally:
-        os.close(fd)
-
-
-def write_file_durably(path: Path, data: bytes) -> None:
-    """Write a file and fsync it (inside a staging directory: no rename needed)."""
-    with open(path, "wb") as fh:
-        fh.write(data)
-        fh.flush()
-        os.fsync(fh.fileno())
 
 
 class IndexRoot:
@@ -133,9 +117,9 @@ class IndexRoot:
 
     def staging_dir(self, number: int) -> Path:
         """Create the hidden directory a generation is written into."""
-        self.path.mkdir(parents=True, exist_ok=True)
+        make_dir(self.path)
         path = self.path / f"{BUILDING_PREFIX}{generation_name(number)}-{os.getpid()}"
-        path.mkdir()
+        make_dir(path)
         return path
 
     def publish(self, staging: Path, number: int) -> Path:
@@ -235,7 +219,7 @@ class ReindexLock:
 
     def acquire(self, *, wait: bool = False) -> "ReindexLock":
         """Take the lock; without ``wait`` raise ReindexBusyError at once when another process holds it."""
-        self.path.parent.mkdir(parents=True, exist_ok=True)
+        make_dir(self.path.parent)
         fd = os.open(self.path, os.O_RDWR | os.O_CREAT, 0o644)
         try:
             fcntl.flock(fd, fcntl.LOCK_EX | (0 if wait else fcntl.LOCK_NB))

@@ -19,6 +19,7 @@ from ingest.models import Chunk, text_hash
 
 from .analysis import Analyzer, analyze_query, create_analyzer
 from .errors import AnalyzerError, LexicalIndexError
+from .files import make_dir, set_tree_modes, write_file_durably
 
 logger = logging.getLogger(__name__)
 
@@ -74,10 +75,11 @@ class LexicalIndex:
     def save(self, directory: str | Path) -> None:
         """Write the BM25 matrices and a metadata file into ``directory`` (a staging dir)."""
         directory = Path(directory)
-        directory.mkdir(parents=True, exist_ok=True)
+        make_dir(directory)
         if self.chunk_count:
             self._bm25.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
-        (directory / LEXICAL_META).write_text(json.dumps(self.meta, indent=2), encoding="utf-8")
+        write_file_durably(directory / LEXICAL_META, json.dumps(self.meta, indent=2).encode("utf-8"))
+        set_tree_modes(directory)  # bm25s writes with the umask
 
     @classmethod
     def load(cls, index_dir: str | Path, chunks: Sequence[Chunk]) -> "LexicalIndex":

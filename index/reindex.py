@@ -25,7 +25,8 @@ from ingest.models import Chunk, Document, text_hash
 from .ann import choose_index_type, reconstruct_all
 from .changes import CHANGES, DOCUMENTS, compare, documents_json, read_documents
 from .errors import IndexError_
-from .generations import IndexRoot, ReindexLock, checkpoint, write_file_durably
+from .files import write_file_durably
+from .generations import IndexRoot, ReindexLock, checkpoint
 from .lexical import LEXICAL_DIR
 from .store import CHUNKS, MANIFEST, VECTORS, VectorIndex, check_unique_ids, read_manifest, write_index_files
 from .types import DocumentRecord, ReindexOptions, ReindexResult

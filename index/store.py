@@ -4,8 +4,6 @@ from __future__ import annotations
 
 import json
 import logging
-import os
-import tempfile
 import time
 from collections.abc import Sequence
 from datetime import datetime, timezone
@@ -18,6 +16,7 @@ from ingest.models import Chunk
 
 from .ann import build_faiss_index, index_type_of
 from .errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
+from .files import FILE_MODE, write_atomic
 from .generations import resolve_index_dir
 from .lexical import write_lexical_index
 from .types import Manifest
@@ -28,24 +27,6 @@ FORMAT_VERSION = 1
 MANIFEST = "manifest.json"
 VECTORS = "vectors.faiss"
 CHUNKS = "chunks.jsonl"
-#: Mode of every file an index holds: the builder writes, a server running as another user reads
-#: (docs/operations.md). mkstemp alone would leave 0600 and lock that server out.
-FILE_MODE = 0o644
-
-
-def write_atomic(path: Path, data: bytes, mode: int = FILE_MODE) -> None:
-    """Write a file whole or not at all (temporary sibling, fsync, rename), with an explicit mode."""
-    fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
-    try:
-        os.fchmod(fd, mode)
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
 
 
 def check_unique_ids(chunks: Sequence[Chunk]) -> None:
@@ -71,7 +52,7 @@ def write_index_files(
     dim = int(vectors.shape[1])
     index = build_faiss_index(vectors, dim, index_type)
     faiss.write_index(index, str(out_dir / VECTORS))
-    os.chmod(out_dir / VECTORS, FILE_MODE)
+    (out_dir / VECTORS).chmod(FILE_MODE)  # faiss writes with the umask
     lines = "".join(json.dumps(c.to_dict(), ensure_ascii=False) + "\n" for c in chunks)
     write_atomic(out_dir / CHUNKS, lines.encode("utf-8"))
     manifest = Manifest(

@@ -16,7 +16,7 @@ import xml.etree.ElementTree as ET
 from pathlib import Path
 
 from .errors import SourceFormatError
-from .finlex import Section, Statute, Subsection, clean_text, issuer_from_preamble, render_table
+from .finlex import Section, Statute, Subsection, check_depth, clean_text, issuer_from_preamble, render_table
 from .models import Amendment
 
 logger = logging.getLogger(__name__)
@@ -215,11 +215,13 @@ def section_versions(path: str | Path) -> dict[str, tuple[str, ...]]:
 
 def _parse(path: Path) -> ET.Element:
     try:
-        return ET.parse(path).getroot()
+        root = ET.parse(path).getroot()
     except ET.ParseError as exc:
         raise SourceFormatError(path, f"malformed XML: {exc}") from exc
     except OSError as exc:
         raise SourceFormatError(path, f"cannot read file: {exc.strerror or exc}") from exc
+    check_depth(root, path)
+    return root
 
 
 def read_akn(path: str | Path) -> Statute:

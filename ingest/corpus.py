@@ -159,6 +159,8 @@ def ingest_files(
             statutes.append((read_statute_file(path), (entries or {}).get(path)))
         except IngestError as exc:
             report.add_error(exc)
+        except Exception as exc:  # noqa: BLE001 - a reader bug on one file must not stop the corpus
+            report.add_error(SourceFormatError(path, f"cannot read: {type(exc).__name__}: {exc}"))
         if on_file is not None:
             on_file(path)
     _documents_from_statutes(statutes, options, report)
@@ -217,11 +219,21 @@ def ingest_corpus(
                 continue
             entries[found] = entry
             statute_files[found] = None
-    ingest_files(list(statute_files), on_file, options=options, entries=entries, report=report)
+    allowed: list[Path] = []
+    for path in statute_files:
+        try:
+            config.confine(path)
+            allowed.append(path)
+        except IngestError as exc:
+            report.add_error(exc)
+            if on_file is not None:
+                on_file(path)
+    ingest_files(allowed, on_file, options=options, entries=entries, report=report)
     for entry in config.entries:
         if entry.path is None:
             continue
         try:
+            config.confine(entry.path)
             report.documents.append(ingest_guide(entry, options))
         except IngestError as exc:
             report.add_error(exc)
@@ -250,7 +262,13 @@ def inputs_fingerprint(config: SourcesConfig, manifest_path: Path, options: Inge
     add("manifest", _read_or_missing(manifest_path))
     for error in config.errors:
         add("manifest-error", str(error).encode())
+    add("roots", "\0".join(str(r) for r in config.allowed_roots()).encode())
     for path in corpus_files(config):
+        try:
+            config.confine(path)
+        except IngestError:
+            add(f"refused:{path}", b"")  # never read what will not be ingested
+            continue
         add(f"file:{path}", _read_or_missing(path))
     for code in sorted(Path(__file__).parent.glob("*.py")):
         add(f"code:{code.name}", code.read_bytes())

@@ -13,6 +13,7 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from .errors import SkippedSource, SourceFormatError
+from .text import strip_controls
 
 logger = logging.getLogger(__name__)
 
@@ -75,9 +76,11 @@ def read_pdf(path: Path) -> list[Block]:
 
     try:
         reader = PdfReader(path)
-        if reader.is_encrypted:
-            raise SourceFormatError(path, "encrypted PDF: cannot read its text")
-        raw_pages = [page.extract_text() or "" for page in reader.pages]
+        # Authorities often restrict copying or printing with an owner password only: the empty
+        # user password opens those. Only a file that needs a real password is refused.
+        if reader.is_encrypted and not reader.decrypt(""):
+            raise SourceFormatError(path, "encrypted PDF: a password is needed to open it")
+        raw_pages = [strip_controls(page.extract_text() or "") for page in reader.pages]
     except SourceFormatError:
         raise
     except (PdfReadError, ValueError, KeyError, TypeError, OSError) as exc:
@@ -215,7 +218,7 @@ def read_guide(path: Path) -> list[Block]:
     if fmt == "pdf":
         blocks = read_pdf(path)
     else:
-        text = decode_utf8(path, path.read_bytes())
+        text = strip_controls(decode_utf8(path, path.read_bytes()))
         blocks = {"html": read_html, "markdown": read_markdown, "text": read_plain}[fmt](path, text)
     if not blocks:
         raise SkippedSource(path, "no text found")

@@ -16,12 +16,15 @@ from __future__ import annotations
 
 import datetime as dt
 import logging
+import os
 import re
 import tomllib
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from .errors import IngestError
+from .errors import IngestError, SourceFormatError
+from .text import strip_controls
 
 logger = logging.getLogger(__name__)
 
@@ -76,6 +79,23 @@ class SourcesConfig:
     errors: tuple[IngestError, ...] = ()  # invalid entries, reported by the ingest run
     mirror_dir: Path | None = None
     manifest: Path | None = None
+    extra_roots: tuple[Path, ...] = ()  # further folders sources may be read from (LAHDE_SOURCE_ROOTS)
+
+    def allowed_roots(self) -> list[Path]:
+        """Folders a source may lie in, resolved: the manifest's own folder, the Finlex folder, the mirror, the extra roots."""
+        roots = [self.manifest.parent if self.manifest else None, self.finlex_dir, self.mirror_dir, *self.extra_roots]
+        return [Path(os.path.realpath(r)) for r in roots if r is not None]
+
+    def confine(self, path: Path) -> Path:
+        """The file's real path when it lies inside an allowed root (symlinks followed); else an error naming it."""
+        real = Path(os.path.realpath(path))
+        if not any(real == root or real.is_relative_to(root) for root in self.allowed_roots()):
+            raise SourceFormatError(
+                path,
+                "outside the allowed source folders (the manifest's folder, the Finlex folder, the mirror and "
+                "LAHDE_SOURCE_ROOTS); refused",
+            )
+        return real
 
     def finlex_files(self) -> list[Path]:
         """The Finlex XML files selected by the include globs (empty when the folder is absent)."""
@@ -142,10 +162,10 @@ def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> Source
             raise ManifestError(manifest, f"{where}: valid_from must be a date (YYYY-MM-DD)") from exc
     return SourceEntry(
         id=data["id"],
-        title=data["title"],
+        title=strip_controls(data["title"]),
         kind=data["kind"],
         lang=data["lang"],
-        issuer=data.get("issuer"),
+        issuer=strip_controls(data["issuer"]) if data.get("issuer") else None,
         url=data.get("url"),
         valid_from=valid_from,
         path=(corpus_dir / data["path"]) if "path" in data else None,
@@ -154,7 +174,11 @@ def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> Source
 
 
 def load_sources(
-    manifest: str | Path, *, finlex_dir: str | Path | None = None, mirror_dir: str | Path | None = None
+    manifest: str | Path,
+    *,
+    finlex_dir: str | Path | None = None,
+    mirror_dir: str | Path | None = None,
+    extra_roots: Sequence[str | Path] = (),
 ) -> SourcesConfig:
     """Read the manifest; ``finlex_dir`` / ``mirror_dir`` override the folders it names.
 
@@ -210,4 +234,5 @@ def load_sources(
         errors=tuple(errors),
         mirror_dir=mirror,
         manifest=manifest,
+        extra_roots=tuple(Path(r) for r in extra_roots),
     )

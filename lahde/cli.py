@@ -30,6 +30,22 @@ from .settings import Settings, get_settings
 USER_ERRORS = (IngestError, IndexError_, EmbeddingError, RetrievalError)
 
 
+def _printable(text: str) -> str:
+    """Control characters shown as escapes (\\x1b), so no source text or file name can drive the terminal."""
+    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
+
+
+class _PrintableFormatter(logging.Formatter):
+    """Log lines with control characters escaped, like everything else the CLI prints."""
+
+    def format(self, record: logging.LogRecord) -> str:
+        return _printable(super().format(record))
+
+
+def _echo(message: object = "", err: bool = False) -> None:
+    click.echo(_printable(str(message)), err=err)
+
+
 def _settings(index: Path | None) -> Settings:
     settings = get_settings()
     return settings.model_copy(update={"index_dir": index}) if index else settings
@@ -39,10 +55,9 @@ def _settings(index: Path | None) -> Settings:
 @click.option("-v", "--verbose", is_flag=True, help="Log progress details.")
 def main(verbose: bool) -> None:
     """Lähde: find the exact statute section or guide passage that answers a question."""
-    logging.basicConfig(
-        level=logging.INFO if verbose else logging.WARNING,
-        format="%(levelname)s %(name)s: %(message)s",
-    )
+    handler = logging.StreamHandler()
+    handler.setFormatter(_PrintableFormatter("%(levelname)s %(name)s: %(message)s"))
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, handlers=[handler])
 
 
 @main.command()
@@ -56,30 +71,30 @@ def build(index: Path | None) -> None:
         with click.progressbar(length=len(files), label="Reading sources", file=sys.stderr) as read_bar:
             report = service.ingest(settings, config, on_file=lambda _path: read_bar.update(1))
         embedder = service.lazy_embedder(settings)
-        click.echo(f"Embedding model: {embedder.model_id} ({settings.backend})")
+        _echo(f"Embedding model: {embedder.model_id} ({settings.backend})")
         with click.progressbar(length=report.chunk_count, label="Embedding chunks", file=sys.stderr) as bar:
             outcome = service.build(settings, embedder, config=config, report=report, progress=_bar_progress(bar))
     except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_printable(str(exc))) from exc
     manifest = outcome.result.manifest
     _print_failures(outcome)
-    click.echo(
+    _echo(
         f"Indexed {outcome.documents} documents, {manifest.chunk_count} chunks "
         f"({manifest.embedded_count} embedded, {manifest.chunk_count - manifest.embedded_count} from cache) "
         f"in {manifest.build_seconds:.1f} s → {outcome.index_dir}"
     )
-    click.echo(f"Read {report.section_count} sections into {report.chunk_count} chunks in {report.seconds:.1f} s")
-    click.echo(format_report(outcome.result.report))
-    click.echo(outcome.summary())
+    _echo(f"Read {report.section_count} sections into {report.chunk_count} chunks in {report.seconds:.1f} s")
+    _echo(format_report(outcome.result.report))
+    _echo(outcome.summary())
     if outcome.errors:
         sys.exit(1)
 
 
 def _print_failures(outcome: service.ReindexOutcome) -> None:
     for skipped in outcome.skipped:
-        click.echo(f"SKIPPED {skipped}", err=True)
+        _echo(f"SKIPPED {skipped}", err=True)
     for error in outcome.errors:
-        click.echo(f"FAILED {error}", err=True)
+        _echo(f"FAILED {error}", err=True)
 
 
 @main.command()
@@ -94,15 +109,15 @@ def reindex(index: Path | None, full: bool, wait: bool, diff: bool) -> None:
         with click.progressbar(length=0, label="Re-indexing", file=sys.stderr) as bar:
             outcome = service.reindex(settings, full=full, wait=wait, progress=_bar_progress(bar))
     except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_printable(str(exc))) from exc
     _print_failures(outcome)
     result = outcome.result
-    click.echo(format_report(result.report, diff=diff))
+    _echo(format_report(result.report, diff=diff))
     if result.switched:
-        click.echo(f"Generation {result.generation} is now current ({result.seconds:.1f} s) → {outcome.index_dir}")
+        _echo(f"Generation {result.generation} is now current ({result.seconds:.1f} s) → {outcome.index_dir}")
     else:
-        click.echo(f"No changes; generation {result.generation} stays current ({result.seconds:.1f} s)")
-    click.echo(outcome.summary())
+        _echo(f"No changes; generation {result.generation} stays current ({result.seconds:.1f} s)")
+    _echo(outcome.summary())
     if outcome.errors:
         sys.exit(1)
 
@@ -127,8 +142,8 @@ def rollback(generation: str | None, index: Path | None) -> None:
             before = root.current_name()
             target = root.rollback(generation)
     except IndexError_ as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(f"Generation {target} is now current (was {before}); running servers pick it up on their next check")
+        raise click.ClickException(_printable(str(exc))) from exc
+    _echo(f"Generation {target} is now current (was {before}); running servers pick it up on their next check")
 
 
 @main.command()
@@ -141,14 +156,14 @@ def changes(index: Path | None, since: str | None, diff: bool, as_json: bool) ->
     try:
         reports = reports_since(_settings(index).index_dir, since)
     except IndexError_ as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_printable(str(exc))) from exc
     if as_json:
-        click.echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1))
+        _echo(json.dumps([r.to_dict() for r in reports], ensure_ascii=False, indent=1))
         return
     if not reports:
-        click.echo("No generations after that one.")
+        _echo("No generations after that one.")
     for report in reports:
-        click.echo(format_report(report, diff=diff))
+        _echo(format_report(report, diff=diff))
 
 
 @main.command()
@@ -184,18 +199,18 @@ def search(
     try:
         searcher = service.open_searcher(_settings(index))
     except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_printable(str(exc))) from exc
     filters = Filters.of(kind, lang, statute)
     result = searcher.search(query, k=k, filters=filters, mode=mode, collapse=not all_versions)
     if not result.hits:
-        click.echo("No results.")
+        _echo("No results.")
     for hit in result.hits:
         first_line = hit.chunk.text.strip().splitlines()[0] if hit.chunk.text.strip() else ""
-        click.echo(f"{hit.rank}. {hit.chunk.citation.label}  [{hit.score:.3f}]  {hit.chunk.id}")
-        click.echo(f"   {first_line[:200]}")
+        _echo(f"{hit.rank}. {hit.chunk.citation.label}  [{hit.score:.3f}]  {hit.chunk.id}")
+        _echo(f"   {first_line[:200]}")
         if hit.versions:
-            click.echo("   myös: " + ", ".join(v.note() for v in hit.versions))
-    click.echo(f"({result.took_ms:.0f} ms)")
+            _echo("   myös: " + ", ".join(v.note() for v in hit.versions))
+    _echo(f"({result.took_ms:.0f} ms)")
 
 
 @main.command("eval")
@@ -225,8 +240,8 @@ def evaluate(
             searcher, questions, qrels, modes or ("lexical", "dense", "hybrid"), depth, fold_versions=not per_act
         )
     except USER_ERRORS as exc:
-        raise click.ClickException(str(exc)) from exc
-    click.echo(table)
+        raise click.ClickException(_printable(str(exc))) from exc
+    _echo(table)
 
 
 @main.command()
@@ -236,15 +251,8 @@ def evaluate(
 def serve(host: str | None, port: int | None, index: Path | None) -> None:
     """Serve the search API and web page."""
     settings = _settings(index)
-    # lahde.access replaces uvicorn's access log, which would print query strings (student details).
     logging.getLogger("lahde.access").setLevel(logging.INFO)
-    uvicorn.run(
-        service.make_app(settings),
-        host=host or settings.host,
-        port=port or settings.port,
-        log_level="info",
-        access_log=False,
-    )
+    uvicorn.Server(service.server_config(service.make_app(settings), settings, host, port)).run()
 
 
 @main.group()
@@ -261,7 +269,7 @@ def sources_fetch(out: Path | None, consolidated: bool) -> None:
     try:
         config = load_sources(settings.sources, mirror_dir=out or settings.finlex_mirror_dir)
     except IngestError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_printable(str(exc))) from exc
     if config.mirror_dir is None:
         raise click.ClickException("no mirror folder: set [finlex] mirror in sources.toml or give --out")
     try:
@@ -273,12 +281,12 @@ def sources_fetch(out: Path | None, consolidated: bool) -> None:
             consolidated=consolidated,
         )
     except FetchError as exc:
-        raise click.ClickException(str(exc)) from exc
+        raise click.ClickException(_printable(str(exc))) from exc
     for path in result.written:
-        click.echo(f"fetched {path}")
+        _echo(f"fetched {path}")
     for failure in result.failed:
-        click.echo(f"FAILED {failure}", err=True)
-    click.echo(f"ok {len(result.written)}, failed {len(result.failed)} → {config.mirror_dir}")
+        _echo(f"FAILED {failure}", err=True)
+    _echo(f"ok {len(result.written)}, failed {len(result.failed)} → {config.mirror_dir}")
     if result.failed:
         sys.exit(1)
 

@@ -9,6 +9,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import uvicorn
 from fastapi import FastAPI
 
 from embedding.cache import EmbeddingCache
@@ -29,6 +30,7 @@ from ingest.tokens import estimate_tokens
 from retrieval.glossary import DEFAULT_GLOSSARY
 from retrieval.search import RetrievalConfig, Searcher
 from search_api.app import create_app
+from search_api.server import HeaderTimeoutH11Protocol
 
 from .settings import Settings
 
@@ -62,7 +64,12 @@ def lazy_embedder(settings: Settings, factory: Callable[[], Embedder] | None = N
 
 def sources_config(settings: Settings) -> SourcesConfig:
     """The sources manifest the settings name, read once per build."""
-    return load_sources(settings.sources, finlex_dir=settings.finlex_dir, mirror_dir=settings.finlex_mirror_dir)
+    return load_sources(
+        settings.sources,
+        finlex_dir=settings.finlex_dir,
+        mirror_dir=settings.finlex_mirror_dir,
+        extra_roots=settings.source_roots,
+    )
 
 
 def ingest_options(settings: Settings) -> IngestOptions:
@@ -284,3 +291,20 @@ class Wiring:
 def make_app(settings: Settings, wiring: Wiring | None = None) -> FastAPI:
     """The HTTP app with the real wiring: `lahde serve` runs this."""
     return create_app(settings, wiring or Wiring())
+
+
+def server_config(app: Any, settings: Settings, host: str | None = None, port: int | None = None) -> uvicorn.Config:
+    """How `lahde serve` runs the app: deadlines for slow clients and a cap on connections (docs/operations.md)."""
+    return uvicorn.Config(
+        app,
+        host=host or settings.host,
+        port=port or settings.port,
+        log_level="info",
+        # lahde.access replaces uvicorn's access log, which would print query strings (student details).
+        access_log=False,
+        http=HeaderTimeoutH11Protocol.with_timeout(settings.header_timeout),
+        timeout_keep_alive=settings.keep_alive_timeout,
+        limit_concurrency=settings.max_connections,
+        # Request heads over 16 KiB are refused by h11 (431); bodies are limited by the app (413).
+        h11_max_incomplete_event_size=16 * 1024,
+    )

@@ -39,6 +39,11 @@ class Settings(BaseSettings):
     finlex_mirror_dir: Path | None = Field(
         None, description="Override for the folder `lahde sources fetch` writes Akoma Ntoso statutes to."
     )
+    source_roots: list[Path] = Field(
+        [],
+        description="Further folders sources may be read from (JSON list), besides the manifest's own folder, the "
+        "Finlex folder and the mirror; any other path, symlinks resolved, is refused.",
+    )
     chunk_max_tokens: int = Field(
         512,
         ge=32,
@@ -73,6 +78,22 @@ class Settings(BaseSettings):
     max_k: int = Field(50, ge=1, description="Largest k a request may ask for.")
     max_offset: int = Field(1000, ge=0, description="Largest paging offset a request may ask for.")
     max_query_chars: int = Field(500, ge=1, description="Longest query accepted, in characters.")
+    max_body_bytes: int = Field(
+        64 * 1024,
+        ge=1,
+        description="Largest request body accepted, in bytes; larger ones get 413 before they are read.",
+    )
+    header_timeout: float = Field(
+        10.0,
+        gt=0,
+        description="Seconds a connection has to send a complete request head (`lahde serve`); then it is closed.",
+    )
+    keep_alive_timeout: int = Field(
+        5, ge=1, description="Seconds an idle keep-alive connection stays open (`lahde serve`)."
+    )
+    max_connections: int = Field(
+        200, ge=1, description="Concurrent connections and requests `lahde serve` accepts; beyond it, 503 at once."
+    )
     log_queries: bool = Field(
         False, description="Log query text (off by default: queries can contain student details)."
     )

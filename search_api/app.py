@@ -13,9 +13,10 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from retrieval.search import Searcher
 
-from . import admin, ask, corpus, health, search, web
+from . import admin, ask, corpus, docs, health, search, web
 from .deps import Services, drafter_for
 from .errors import install_error_handlers
+from .limits import LimitBodies
 from .metrics import Metrics, ObserveRequests
 from .openapi import document_limits_and_problems
 from .reload import IndexReloader, index_watch
@@ -50,16 +51,21 @@ def create_app(settings: Settings, services: Services | None = None, searcher: S
         description="Search Finnish vocational-education statutes and guides; every hit carries its exact citation.",
         version="0.1.0",
         lifespan=lifespan,
+        docs_url=None,  # search_api.docs serves /docs from the app's own files
+        redoc_url=None,
     )
     app.state.settings, app.state.services, app.state.searcher = settings, services, searcher
     app.state.metrics = Metrics()
     app.state.index_reloader = IndexReloader(app)
     app.state.reindex_job = admin.ReindexJob()
     install_error_handlers(app)
-    for module in (health, search, ask, corpus, admin, web):
+    for module in (health, search, ask, corpus, admin, docs, web):
         app.include_router(module.router)
     web.mount_static(app)
+    docs.mount_assets(app)
     document_limits_and_problems(app, settings)
+    app.add_middleware(LimitBodies, max_bytes=settings.max_body_bytes)
+    # Outside the body limit, so refused requests are counted and logged too.
     app.add_middleware(ObserveRequests, metrics=app.state.metrics, log_queries=settings.log_queries)
     if settings.cors_origins:
         app.add_middleware(

@@ -12,7 +12,7 @@ from retrieval.answer import AnswerDrafter
 from retrieval.types import Filters
 
 from .adapters import answer_out
-from .deps import check_limit, clean_query, get_drafter, get_settings
+from .deps import check_filters, check_limit, clean_query, get_drafter, get_settings
 from .schemas import AskRequest, AskResponse, Problem
 
 logger = logging.getLogger(__name__)
@@ -32,6 +32,7 @@ async def api_ask(
     check_limit("k", k, settings.ask_max_k)
     f = body.filters
     filters = Filters.of(f.kind, f.lang, f.statute) if f is not None else None
+    check_filters(filters, drafter.searcher, prefix="filters.")
     answer = await run_in_threadpool(drafter.ask, question, k, filters)
     extra = f" q={question!r}" if settings.log_queries else ""
     logger.info(

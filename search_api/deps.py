@@ -19,8 +19,11 @@ from fastapi import Depends, FastAPI, Request
 from embedding.cache import EmbeddingCache
 from embedding.types import Embedder
 from index.generations import ReindexLock
+from ingest.manifest import KINDS, LANGS
 from retrieval.answer import AnswerDrafter
 from retrieval.search import Searcher
+from retrieval.sections import corpus_view
+from retrieval.types import Filters
 
 from .errors import ApiError, NotReadyError
 
@@ -29,8 +32,13 @@ if TYPE_CHECKING:  # the type only: lahde sits above this package and passes the
 
 logger = logging.getLogger(__name__)
 
-# C0 and C1 control characters (NEL \x85 included) become spaces; the schema pattern NOT_BLANK agrees.
+# C0 and C1 control characters (NEL \x85 included) become spaces; zero-width characters and the BOM
+# go. The schema pattern NOT_BLANK (openapi.py) agrees.
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
+_INVISIBLE_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
+#: Source kinds and languages a filter may name (the sources manifest's own lists).
+FILTER_KINDS = KINDS
+FILTER_LANGS = LANGS
 
 Progress = Callable[[str, int, int], None]
 
@@ -130,7 +138,7 @@ def get_drafter(request: Request, searcher: Annotated[Searcher, Depends(get_sear
 
 def clean_text(q: str) -> str:
     """The one cleaning rule for query text (API and pages): control characters become spaces, ends are trimmed."""
-    return _CONTROL_RE.sub(" ", q).strip()
+    return _CONTROL_RE.sub(" ", _INVISIBLE_RE.sub("", q)).strip()
 
 
 def clean_query(q: str, settings: Settings, field: str = "q") -> str:
@@ -159,3 +167,40 @@ def check_limit(field: str, value: int, limit: int) -> None:
             f"{field} must be at most {limit}",
             [{"field": field, "message": f"greater than {limit}"}],
         )
+
+
+def filter_problems(filters: Filters | None, searcher: Searcher) -> list[tuple[str, str, list[str]]]:
+    """(field, value, allowed values) for each filter value the index cannot match."""
+    if filters is None:
+        return []
+    sources = [value for value, _titles in corpus_view(searcher.index).sources()]
+    checks = (
+        ("kind", filters.kind, list(FILTER_KINDS)),
+        ("lang", filters.lang, list(FILTER_LANGS)),
+        ("statute", filters.statute, [s for s in sources if "/" in s]),
+        ("doc", filters.doc, [s for s in sources if "/" not in s]),
+    )
+    return [(field, value, allowed) for field, value, allowed in checks if value is not None and value not in allowed]
+
+
+def check_filters(filters: Filters | None, searcher: Searcher, prefix: str = "") -> None:
+    """422 naming the field and the allowed values when a filter names a kind, language or statute the index lacks."""
+    problems = filter_problems(filters, searcher)
+    if not problems:
+        return
+    details = [f"{prefix}{field} {value!r} is not one of: {_listing(allowed)}" for field, value, allowed in problems]
+    raise ApiError(
+        422,
+        "Invalid request",
+        "; ".join(details),
+        [{"field": f"{prefix}{field}", "message": f"unknown value {value!r}"} for field, value, _a in problems],
+    )
+
+
+def _listing(values: list[str], limit: int = 30) -> str:
+    shown = ", ".join(values[:limit])
+    return (
+        shown + (f", … ({len(values)} in all; GET /api/documents lists them)" if len(values) > limit else "")
+        if values
+        else "(none in this index)"
+    )

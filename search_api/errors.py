@@ -49,6 +49,17 @@ def _field_name(loc: tuple[Any, ...] | list[Any]) -> str:
     return ".".join(parts) or "request"
 
 
+def _validation_error(error: dict[str, Any]) -> dict[str, str]:
+    if error.get("type") == "json_invalid":
+        # pydantic puts the byte offset where a field name goes; the field is the body itself.
+        ctx = error.get("ctx") or {}
+        where = error.get("loc", ())[-1:]
+        reason = ctx.get("error") or error.get("msg", "")
+        at = f" at character {where[0]}" if where and isinstance(where[0], int) else ""
+        return {"field": "body", "message": f"invalid JSON{at}: {reason}"}
+    return {"field": _field_name(error.get("loc", ())), "message": error.get("msg", "invalid value")}
+
+
 def install_error_handlers(app: FastAPI) -> None:
     """Route every error through :func:`problem`."""
 
@@ -58,9 +69,7 @@ def install_error_handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:
-        errors = [
-            {"field": _field_name(e.get("loc", ())), "message": e.get("msg", "invalid value")} for e in exc.errors()
-        ]
+        errors = [_validation_error(e) for e in exc.errors()]
         detail = "; ".join(f"{e['field']}: {e['message']}" for e in errors) or "invalid request"
         return problem(422, "Invalid request", detail, errors)
 

@@ -16,6 +16,8 @@ from .deps import served_generation
 
 access_log = logging.getLogger("lahde.access")
 
+#: The HTTP methods metrics and logs name; any other is counted as "other".
+METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "DELETE", "PATCH", "OPTIONS"})
 #: Latency buckets (seconds): search on the real model is tens of ms, a cold answer draft seconds.
 BUCKETS = (0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0)
 
@@ -76,7 +78,11 @@ class ObserveRequests:
             nonlocal status
             if message["type"] == "http.response.start":
                 status = message["status"]
-                message.setdefault("headers", []).append((b"x-request-id", request_id.encode()))
+                headers = message.setdefault("headers", [])
+                headers.append((b"x-request-id", request_id.encode()))
+                # Every answer, JSON included: a browser must never sniff a body into HTML.
+                if not any(name.lower() == b"x-content-type-options" for name, _v in headers):
+                    headers.append((b"x-content-type-options", b"nosniff"))
             await send(message)
 
         try:
@@ -86,11 +92,13 @@ class ObserveRequests:
             route = scope.get("route")
             # The route template, never the raw path: ids in paths would explode the label set.
             endpoint = getattr(route, "path", None) or "unmatched"
-            self.metrics.requests.labels(endpoint, scope["method"], str(status)).inc()
+            # Labels are only ever values the server chose: a client's invented method is "other".
+            method = scope["method"] if scope["method"] in METHODS else "other"
+            self.metrics.requests.labels(endpoint, method, str(status)).inc()
             self.metrics.latency.labels(endpoint).observe(elapsed)
             fields: dict[str, Any] = {
                 "request_id": request_id,
-                "method": scope["method"],
+                "method": method,
                 "endpoint": endpoint,
                 "status": status,
                 "duration_ms": round(elapsed * 1000, 2),

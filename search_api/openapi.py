@@ -7,6 +7,10 @@ from typing import TYPE_CHECKING, Any
 from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
+from retrieval.search import Searcher
+from retrieval.sections import corpus_view
+
+from .deps import FILTER_KINDS, FILTER_LANGS, served_generation
 from .errors import PROBLEM_TYPE
 from .schemas import Problem
 
@@ -15,17 +19,34 @@ if TYPE_CHECKING:
 
 #: A text must hold at least one character that is neither space nor a control character,
 #: because the server strips those before checking that the text is not empty.
-NOT_BLANK = r"[^\s\x00-\x1f\x7f-\x9f]"
+NOT_BLANK = r"[^\s\x00-\x1f\x7f-\x9f\u200b-\u200d\u2060\ufeff]"
 _PROBLEM_REF = {"$ref": "#/components/schemas/Problem"}
 
 
-def _limits(settings: Settings) -> dict[tuple[str, str, str], dict[str, Any]]:
+def _filter_values(searcher: Searcher | None) -> dict[str, dict[str, Any]]:
+    """The values each filter accepts (statutes: those of the served index), as JSON-schema enums.
+
+    The empty string means no filter (what a web form sends for "Kaikki").
+    """
+    values: dict[str, dict[str, Any]] = {
+        "kind": {"enum": ["", *FILTER_KINDS]},
+        "lang": {"enum": ["", *FILTER_LANGS]},
+    }
+    statutes = [v for v, _t in corpus_view(searcher.index).sources() if "/" in v] if searcher is not None else []
+    if statutes:
+        values["statute"] = {"enum": ["", *statutes]}
+    return values
+
+
+def _limits(settings: Settings, searcher: Searcher | None) -> dict[tuple[str, str, str], dict[str, Any]]:
     """(path, method, parameter) → JSON-schema keywords the server enforces at run time."""
     text = {"maxLength": settings.max_query_chars, "pattern": NOT_BLANK}
+    filters = _filter_values(searcher)
     return {
         ("/api/search", "get", "q"): text,
         ("/api/search", "get", "k"): {"maximum": settings.max_k},
         ("/api/search", "get", "offset"): {"maximum": settings.max_offset},
+        **{("/api/search", "get", name): enum for name, enum in filters.items()},
     }
 
 
@@ -42,14 +63,17 @@ def document_limits_and_problems(app: FastAPI, settings: Settings) -> None:
     """Make app.openapi() describe the run-time limits and the one error shape of every endpoint."""
 
     def openapi() -> dict[str, Any]:
-        if app.openapi_schema:
+        # The statute filter's values come from the served index: made anew when the generation changes.
+        searcher = getattr(app.state, "searcher", None)
+        generation = served_generation(searcher)
+        if app.openapi_schema and getattr(app.state, "openapi_generation", None) == generation:
             return app.openapi_schema
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
-        limits = _limits(settings)
+        limits = _limits(settings, searcher)
         for path, methods in doc.get("paths", {}).items():
             for method, op in methods.items():
                 for param in op.get("parameters", []):
@@ -70,7 +94,12 @@ def document_limits_and_problems(app: FastAPI, settings: Settings) -> None:
             ask["question"].update({"maxLength": settings.max_query_chars, "pattern": NOT_BLANK})
         if "k" in ask:
             _narrow(ask["k"], {"maximum": settings.ask_max_k})
+        ask_filters = schemas.get("AskFilters", {}).get("properties", {})
+        for name, enum in _filter_values(searcher).items():
+            if name in ask_filters:
+                _narrow(ask_filters[name], enum)
         app.openapi_schema = doc
+        app.state.openapi_generation = generation
         return doc
 
     app.openapi = openapi  # type: ignore[method-assign]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 #: Retrieval modes of /api/search (retrieval.types.MODES).
 SearchMode = Literal["hybrid", "dense", "lexical"]
@@ -135,6 +135,14 @@ class AskRequest(BaseModel):
     question: str = Field(max_length=10_000, description="The question, in Finnish or Swedish (kysymys).")
     k: int | None = Field(None, ge=1, description="Passages to draft from (default and limit in settings).")
     filters: AskFilters | None = None
+
+    @field_validator("k", mode="before")
+    @classmethod
+    def _no_booleans(cls, value: object) -> object:
+        # pydantic's lax mode reads JSON true as 1; a count is a number.
+        if isinstance(value, bool):
+            raise ValueError("must be a whole number, not true or false")
+        return value
 
 
 class AnswerSentenceOut(BaseModel):

@@ -12,7 +12,7 @@ from retrieval.search import Searcher
 from retrieval.types import Filters
 
 from .adapters import hit_out
-from .deps import check_limit, clean_query, get_searcher, get_settings
+from .deps import check_filters, check_limit, clean_query, get_searcher, get_settings
 from .schemas import ExpansionOut, Problem, SearchMode, SearchResponse, VersionsMode
 
 logger = logging.getLogger(__name__)
@@ -48,6 +48,7 @@ async def api_search(
     check_limit("k", k, settings.max_k)
     check_limit("offset", offset, settings.max_offset)
     filters = Filters.of(kind, lang, statute)
+    check_filters(filters, searcher)
     result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode, versions == "fold")
     if settings.log_queries:
         logger.info("search q=%r k=%d hits=%d took=%.1fms", query, k, len(result.hits), result.took_ms)

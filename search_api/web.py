@@ -160,6 +160,9 @@ async def search_page(request: Request) -> HTMLResponse:
     except ValueError:
         page = 1
     statutes = corpus_view(searcher.index).sources() if searcher is not None else []
+    asked = {name: params.get(name) or None for name in ("kind", "lang", "statute")}
+    allowed = {"kind": list(KINDS), "lang": list(LANGS), "statute": [value for value, _ in statutes]}
+    unknown = [(name, value) for name, value in asked.items() if value is not None and value not in allowed[name]]
     state = {
         "q": raw_q,
         "mode": mode,
@@ -183,6 +186,10 @@ async def search_page(request: Request) -> HTMLResponse:
         "filtered": any(state[k] for k in ("kind", "lang", "statute")),
         "active_filters": _active_filters(state, statutes, ui),
     }
+    if unknown and searcher is not None:
+        name, value = unknown[0]
+        message = t["error_filter"].format(field=t[name], value=value, allowed=", ".join(allowed[name][:30]))
+        return _render(request, "search.html", ui, status=422, **{**context, "error": message})
     if not raw_q:
         return _render(request, "search.html", ui, **context)
     if searcher is None:
@@ -232,6 +239,11 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     t = STRINGS[ui]
     searcher = getattr(request.app.state, "searcher", None)
     keep = {"ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None, "q": clean_text(params.get("q", ""))}
+    limit = request.app.state.settings.max_query_chars
+    if len(keep["q"] or "") > limit:
+        # Not marked, and not repeated in every link of the page.
+        message = t["error_too_long"].format(n=len(keep["q"] or ""), max=limit)
+        return _render(request, "section.html", ui, status=422, section=None, state={**keep, "q": ""}, error=message)
     if searcher is None:
         return _render(request, "section.html", ui, status=503, section=None, state=keep, error=t["error_not_ready"])
     view = corpus_view(searcher.index).section(chunk_id)

@@ -27,10 +27,16 @@ def free_port() -> int:
 
 
 @contextmanager
-def uvicorn_thread(app: FastAPI) -> Iterator[str]:
-    """Serve an app with uvicorn on a free loopback port in a background thread; yields the base URL."""
-    port = free_port()
-    server = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on"))
+def uvicorn_thread(app: FastAPI, config: uvicorn.Config | None = None) -> Iterator[str]:
+    """Serve an app with uvicorn on a loopback port in a background thread; yields the base URL.
+
+    ``config`` (e.g. lahde.service.server_config) is used as given, with the host forced to loopback.
+    """
+    if config is None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=free_port(), log_level="warning", lifespan="on")
+    config.host = "127.0.0.1"
+    port = config.port
+    server = uvicorn.Server(config)
     thread = threading.Thread(target=server.run, daemon=True)
     thread.start()
     deadline = time.monotonic() + 30

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import shutil
 import subprocess
 import sys
 from pathlib import Path
@@ -53,10 +54,10 @@ def test_build_then_search(corpus_env: dict[str, str]):
 def test_build_reports_a_broken_file_and_indexes_the_rest(corpus_env: dict[str, str], tmp_path: Path):
     finlex = finlex_file("asd20201215.xml").parent.parent
     sources = Path(corpus_env["LAHDE_SOURCES"])
-    # A folder holding one real statute (linked, not copied) and one broken file.
+    # A folder holding one real statute (a copy: a link out of the folder would be refused) and one broken file.
     mixed = tmp_path / "mixed" / "fi"
     mixed.mkdir(parents=True)
-    (mixed / "asd20201215.xml").symlink_to(finlex / "fi" / "asd20201215.xml")
+    shutil.copy(finlex / "fi" / "asd20201215.xml", mixed / "asd20201215.xml")
     (mixed / "asd20990001.xml").write_text("<broken", encoding="utf-8")
     sources.write_text(f'[finlex]\ndir = "{mixed.parent}"\ninclude = ["fi/*.xml"]\n', encoding="utf-8")
     built = _lahde("build", env=corpus_env)
@@ -89,3 +90,18 @@ def test_search_folds_an_amending_acts_wording_unless_asked(corpus_env: dict[str
     assert folded[2] == "   myös: 719/2022 (voimaan 1.8.2022)"
     assert hits(every.stdout.splitlines()) == ["fi.1215-2020.s18", "fi.719-2022.s18", "fi.1215-2020.s25"]
     assert "myös:" not in every.stdout
+
+
+def test_control_characters_in_a_file_name_are_never_printed_raw(corpus_env: dict[str, str], tmp_path: Path):
+    finlex = finlex_file("asd20201215.xml").parent.parent
+    folder = tmp_path / "esc" / "fi"
+    folder.mkdir(parents=True)
+    shutil.copy(finlex / "fi" / "asd20201215.xml", folder / "asd20201215.xml")
+    (folder / "asd20990001\x1b[2J\x1b]0;pwned\x07.xml").write_text("<broken", encoding="utf-8")
+    Path(corpus_env["LAHDE_SOURCES"]).write_text(
+        f'[finlex]\ndir = "{folder.parent}"\ninclude = ["fi/*.xml"]\n', encoding="utf-8"
+    )
+    built = _lahde("build", env=corpus_env)
+    assert built.returncode == 1
+    assert "\x1b" not in built.stderr + built.stdout and "\x07" not in built.stderr
+    assert "asd20990001\\x1b[2J\\x1b]0;pwned\\x07.xml: malformed XML" in built.stderr
