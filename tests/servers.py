@@ -1,4 +1,4 @@
-"""Real HTTP servers for tests: uvicorn in a thread (fake-embedder apps) or `lahde serve` as a process."""
+"""Real processes for tests: uvicorn in a thread (fake-embedder apps), `lahde serve` as a process, any `lahde` command."""
 
 from __future__ import annotations
 
@@ -92,3 +92,14 @@ def lahde_serve(env: dict[str, str]) -> Iterator[str]:
 def _read(log: IO[bytes]) -> str:
     log.seek(0)
     return log.read().decode(errors="replace")
+
+
+def lahde_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+    """Run one `lahde` command as a process with extra environment variables; its output is captured."""
+    return subprocess.run(
+        [sys.executable, "-m", "lahde.cli", *args],
+        env={**os.environ, **env},
+        capture_output=True,
+        text=True,
+        timeout=600,
+    )

@@ -3,10 +3,7 @@
 from __future__ import annotations
 
 import json
-import os
 import signal
-import subprocess
-import sys
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -17,6 +14,7 @@ from index.generations import KILL_AT_ENV
 from lahde.service import build, reindex
 from retrieval.search import Searcher
 from retrieval.types import Filters
+from tests.servers import lahde_cli
 from tests.temp_corpus import ADDED, apply_three_changes, make_corpus, seed_index_cache, settings_for
 
 pytestmark = pytest.mark.slow
@@ -69,40 +67,30 @@ def test_real_model_reindex_embeds_only_the_changes_and_search_reflects_them(
     assert [h.chunk.id for h in added] == ["fi.1374-2019.s108"]
 
 
-def _lahde(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lahde.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
-
-
 def test_cli_build_reindex_changes_and_a_killed_reindex(tmp_path: Path, embedding_cache_path: Path):
     make_corpus(tmp_path)
     index = tmp_path / "idx"
     env = {"LAHDE_SOURCES": str(tmp_path / "corpus" / "sources.toml"), "LAHDE_CACHE_PATH": str(embedding_cache_path)}
-    built = _lahde("build", "--index", str(index), env=env)
+    built = lahde_cli("build", "--index", str(index), env=env)
     assert built.returncode == 0, built.stderr
     assert (
         "Indexed 3 documents, 33 chunks" in built.stdout and "Generation gen-000001 (first generation)" in built.stdout
     )
 
-    unchanged = _lahde("reindex", "--index", str(index), env=env)
+    unchanged = lahde_cli("reindex", "--index", str(index), env=env)
     assert unchanged.returncode == 0, unchanged.stderr
     assert "No changes since gen-000001" in unchanged.stdout
     assert "No changes; generation gen-000001 stays current" in unchanged.stdout
 
     apply_three_changes(tmp_path)
-    killed = _lahde("reindex", "--index", str(index), env={**env, KILL_AT_ENV: "staged"})
+    killed = lahde_cli("reindex", "--index", str(index), env={**env, KILL_AT_ENV: "staged"})
     assert killed.returncode == -signal.SIGKILL
-    found = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "1", "--index", str(index), env=env)
+    found = lahde_cli("search", "milloin opiskelija katsotaan eronneeksi", "-k", "1", "--index", str(index), env=env)
     assert found.returncode == 0 and found.stdout.splitlines()[0].endswith("fi.1215-2020.s18")
-    still_there = _lahde("search", "kumotaan", "-k", "1", "--statute", "1237/2021", "--index", str(index), env=env)
+    still_there = lahde_cli("search", "kumotaan", "-k", "1", "--statute", "1237/2021", "--index", str(index), env=env)
     assert still_there.stdout.splitlines()[0].endswith("fi.1237-2021.s1")  # old generation still serves
 
-    done = _lahde("reindex", "--index", str(index), env=env)
+    done = lahde_cli("reindex", "--index", str(index), env=env)
     assert done.returncode == 0, done.stderr
     out = done.stdout
     assert "Generation gen-000002 (previous: gen-000001)" in out
@@ -110,16 +98,16 @@ def test_cli_build_reindex_changes_and_a_killed_reindex(tmp_path: Path, embeddin
     assert "chunks: 2 added, 1 changed, 2 removed, 30 unchanged" in out
     assert "  + fi.1374-2019  " in out and "  - fi.1237-2021  " in out and "      ~ fi.1215-2020.s18  " in out
     assert "Generation gen-000002 is now current" in out
-    gone = _lahde("search", "kumotaan", "-k", "1", "--statute", "1237/2021", "--index", str(index), env=env)
+    gone = lahde_cli("search", "kumotaan", "-k", "1", "--statute", "1237/2021", "--index", str(index), env=env)
     assert gone.stdout.startswith("No results.")
 
-    shown = _lahde("changes", "--index", str(index), "--diff", env=env)
+    shown = lahde_cli("changes", "--index", str(index), "--diff", env=env)
     assert shown.returncode == 0
     assert "+Opiskelija katsotaan eronneeksi kvanttiteleportaation jälkeen" in shown.stdout
     assert "-Opiskelija katsotaan eronneeksi, jos on ilmeistä" in shown.stdout
-    since = json.loads(_lahde("changes", "--index", str(index), "--since", "0", "--json", env=env).stdout)
+    since = json.loads(lahde_cli("changes", "--index", str(index), "--since", "0", "--json", env=env).stdout)
     assert [r["generation"] for r in since] == ["gen-000001", "gen-000002"]
     assert [d["id"] for d in since[1]["documents"]["added"]] == ["fi.1374-2019"]
-    bad = _lahde("changes", "--index", str(index), "--since", "latest", env=env)
+    bad = lahde_cli("changes", "--index", str(index), "--since", "latest", env=env)
     assert bad.returncode == 1 and "'latest' is not a generation" in bad.stderr
     assert (tmp_path / "finlex" / "fi" / ADDED).exists()

@@ -2,27 +2,15 @@
 
 from __future__ import annotations
 
-import os
 import shutil
-import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from tests.paths import finlex_file
+from tests.servers import lahde_cli
 
 pytestmark = pytest.mark.slow
-
-
-def _lahde(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
-    return subprocess.run(
-        [sys.executable, "-m", "lahde.cli", *args],
-        env={**os.environ, **env},
-        capture_output=True,
-        text=True,
-        timeout=600,
-    )
 
 
 @pytest.fixture()
@@ -38,13 +26,13 @@ def corpus_env(tmp_path: Path, embedding_cache_path: Path) -> dict[str, str]:
 
 
 def test_build_then_search(corpus_env: dict[str, str]):
-    built = _lahde("build", env=corpus_env)
+    built = lahde_cli("build", env=corpus_env)
     assert built.returncode == 0, built.stderr
     assert "Indexed 1 documents, 29 chunks" in built.stdout
     assert "ok 1, skipped 0, failed 0" in built.stdout
     assert "Read 29 sections into 29 chunks" in built.stdout
     assert "Reading sources" in built.stderr  # the ingest progress bar
-    found = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env)
+    found = lahde_cli("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env)
     assert found.returncode == 0, found.stderr
     first = found.stdout.splitlines()[0]
     assert first.startswith("1. Laki tutkintokoulutukseen valmentavasta koulutuksesta (1215/2020) 18 §")
@@ -60,16 +48,16 @@ def test_build_reports_a_broken_file_and_indexes_the_rest(corpus_env: dict[str, 
     shutil.copy(finlex / "fi" / "asd20201215.xml", mixed / "asd20201215.xml")
     (mixed / "asd20990001.xml").write_text("<broken", encoding="utf-8")
     sources.write_text(f'[finlex]\ndir = "{mixed.parent}"\ninclude = ["fi/*.xml"]\n', encoding="utf-8")
-    built = _lahde("build", env=corpus_env)
+    built = lahde_cli("build", env=corpus_env)
     assert built.returncode == 1
     assert "FAILED" in built.stderr and "asd20990001.xml: malformed XML" in built.stderr
     assert "ok 1, skipped 0, failed 1" in built.stdout
-    found = _lahde("search", "oppivelvollisuus", "-k", "1", env=corpus_env)
+    found = lahde_cli("search", "oppivelvollisuus", "-k", "1", env=corpus_env)
     assert found.returncode == 0 and "(1215/2020)" in found.stdout
 
 
 def test_search_without_an_index_says_how_to_build_one(tmp_path: Path):
-    result = _lahde("search", "hoks", env={"LAHDE_INDEX_DIR": str(tmp_path / "none")})
+    result = lahde_cli("search", "hoks", env={"LAHDE_INDEX_DIR": str(tmp_path / "none")})
     assert result.returncode == 1
     assert "no index at" in result.stderr and "lahde build" in result.stderr
 
@@ -82,9 +70,11 @@ def test_search_folds_an_amending_acts_wording_unless_asked(corpus_env: dict[str
         ),
         encoding="utf-8",
     )
-    assert _lahde("build", env=corpus_env).returncode == 0
-    folded = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env).stdout.splitlines()
-    every = _lahde("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", "--all-versions", env=corpus_env)
+    assert lahde_cli("build", env=corpus_env).returncode == 0
+    folded = lahde_cli(
+        "search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", env=corpus_env
+    ).stdout.splitlines()
+    every = lahde_cli("search", "milloin opiskelija katsotaan eronneeksi", "-k", "3", "--all-versions", env=corpus_env)
     hits = lambda lines: [line.rsplit("  ", 1)[-1] for line in lines if line[:1].isdigit()]  # noqa: E731
     assert hits(folded) == ["fi.1215-2020.s18", "fi.1215-2020.s25", "fi.1215-2020.s8"]
     assert folded[2] == "   myös: 719/2022 (voimaan 1.8.2022)"
@@ -101,7 +91,7 @@ def test_control_characters_in_a_file_name_are_never_printed_raw(corpus_env: dic
     Path(corpus_env["LAHDE_SOURCES"]).write_text(
         f'[finlex]\ndir = "{folder.parent}"\ninclude = ["fi/*.xml"]\n', encoding="utf-8"
     )
-    built = _lahde("build", env=corpus_env)
+    built = lahde_cli("build", env=corpus_env)
     assert built.returncode == 1
     assert "\x1b" not in built.stderr + built.stdout and "\x07" not in built.stderr
     assert "asd20990001\\x1b[2J\\x1b]0;pwned\\x07.xml: malformed XML" in built.stderr

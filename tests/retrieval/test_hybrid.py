@@ -220,16 +220,6 @@ class _CountingAnalyzer:
         return self.inner.analyze(text, lang)
 
 
-class _QueryCountingEmbedder(HashingEmbedder):
-    def __init__(self) -> None:
-        super().__init__()
-        self.query_texts: list[str] = []
-
-    def embed_queries(self, texts):  # type: ignore[no-untyped-def]
-        self.query_texts += list(texts)
-        return super().embed_queries(texts)
-
-
 def test_a_query_is_analysed_once_per_language_and_embedded_once(tiny_index: Path, tmp_path: Path):
     from lahde.service import load_searcher
     from lahde.settings import Settings
@@ -237,7 +227,7 @@ def test_a_query_is_analysed_once_per_language_and_embedded_once(tiny_index: Pat
     own = tmp_path / "own.toml"
     own.write_text('[fi]\n"läksy" = "valvonnan laiminlyönti sakkoon"\n', encoding="utf-8")
     query = "oppivelvollisuuslain 22 § läksy"
-    embedder = _QueryCountingEmbedder()
+    embedder = _RecordingEmbedder()
     searcher = load_searcher(tiny_index, embedder, Settings(glossary=own))
     assert searcher.lexical is not None
     counting = _CountingAnalyzer(searcher.lexical.analyzer, query)
@@ -246,9 +236,9 @@ def test_a_query_is_analysed_once_per_language_and_embedded_once(tiny_index: Pat
     # Lexical terms, glossary, references (the title is matched in both languages) and expansions
     # all read one analysis per language, and the dense side embeds once.
     assert sorted(counting.calls) == ["fi", "sv"]
-    assert embedder.query_texts == [f"{query} (valvonnan laiminlyönti sakkoon)"]
+    assert embedder.queries == [f"{query} (valvonnan laiminlyönti sakkoon)"]
     assert result.hits[0].chunk.id == "fi.1214-2020.s22" and [e.key for e in result.expansions] == ["läksy"]
     prepared = searcher.prepare(query)
     assert prepared.references[0].statute == "1214/2020" and prepared.references[0].section == "22"
     searcher.search(query, k=5, offset=5)  # paging: neither analysed nor embedded again
-    assert sorted(counting.calls) == ["fi", "sv"] and len(embedder.query_texts) == 1
+    assert sorted(counting.calls) == ["fi", "sv"] and len(embedder.queries) == 1
