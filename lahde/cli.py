@@ -67,13 +67,16 @@ def build(index: Path | None) -> None:
     settings = _settings(index)
     try:
         config = service.sources_config(settings)
+        inputs = service.fingerprint(settings, config)  # of what is about to be read
         files = service.source_files(config)
         with click.progressbar(length=len(files), label="Reading sources", file=sys.stderr) as read_bar:
             report = service.ingest(settings, config, on_file=lambda _path: read_bar.update(1))
         embedder = service.lazy_embedder(settings)
         _echo(f"Embedding model: {embedder.model_id} ({settings.backend})")
         with click.progressbar(length=report.chunk_count, label="Embedding chunks", file=sys.stderr) as bar:
-            outcome = service.build(settings, embedder, config=config, report=report, progress=_bar_progress(bar))
+            outcome = service.build(
+                settings, embedder, config=config, report=report, inputs=inputs, progress=_bar_progress(bar)
+            )
     except USER_ERRORS as exc:
         raise click.ClickException(_printable(str(exc))) from exc
     manifest = outcome.result.manifest

@@ -176,6 +176,7 @@ def reindex(
     *,
     config: SourcesConfig | None = None,
     report: IngestReport | None = None,
+    inputs: str | None = None,
     index_dir: Path | None = None,
     full: bool = False,
     wait: bool = False,
@@ -186,6 +187,9 @@ def reindex(
 
     When the sources, the chunking and the ingest code are exactly as the current generation was
     built from (``fingerprint``), nothing is read, no model is loaded and the generation stays.
+    A caller that ingested already passes its ``report`` with the ``inputs`` fingerprint it took
+    *before* reading; without one nothing is recorded (a file changed in between must not pass
+    for unchanged next time).
     """
     started = time.perf_counter()
     target = Path(index_dir or settings.index_dir)
@@ -194,16 +198,17 @@ def reindex(
         lock = ReindexLock(target).acquire(wait=wait)
     try:
         config = config if config is not None else sources_config(settings)
-        inputs = fingerprint(settings, config)
         embedder = embedder or lazy_embedder(settings)
-        if not full and report is None:
-            # A lazy embedder tells its model id without loading the model.
-            same = _unchanged(settings, target, inputs, embedder.model_id)
-            if same is not None:
-                same.result.seconds = round(time.perf_counter() - started, 3)
-                logger.info("inputs unchanged; generation %s stays current", same.result.current_dir.name)
-                return same
-        report = report if report is not None else ingest(settings, config)
+        if report is None:
+            inputs = fingerprint(settings, config)  # before reading, for the same reason
+            if not full:
+                # A lazy embedder tells its model id without loading the model.
+                same = _unchanged(settings, target, inputs, embedder.model_id)
+                if same is not None:
+                    same.result.seconds = round(time.perf_counter() - started, 3)
+                    logger.info("inputs unchanged; generation %s stays current", same.result.current_dir.name)
+                    return same
+            report = ingest(settings, config)
         cache = EmbeddingCache(embedding_cache_path(settings, target))
         try:
             options = ReindexOptions(
@@ -221,7 +226,7 @@ def reindex(
                 options=options,
                 progress=progress,
                 lock=lock,
-                stats={"inputs": inputs, "ingest": _ingest_summary(report)},
+                stats={"inputs": inputs, "ingest": _ingest_summary(report)} if inputs else {},
             )
         finally:
             cache.close()

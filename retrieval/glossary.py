@@ -1,8 +1,8 @@
 """Domain glossary (corpus/glossary.toml): query expansion for the lexical and the dense side.
 
-The lexical side adds the analysed expansion terms to the BM25 query at a lower weight
-(``expand``); the dense side embeds the query with the matching expansions appended as written
-(``phrases`` of the ``matches``), because the embedding model does not know the field's acronyms
+The lexical side adds the analysed expansion terms to the BM25 query at a lower weight (the
+terms ``match`` returns); the dense side embeds the query with the matching entries' expansions
+appended as written (``phrases`` of the entries ``match`` returns), because the embedding model does not know the field's acronyms
 and slang either ("koso", "hoks", "amis"). Both are measured in docs/retrieval.md.
 """
 
@@ -63,19 +63,17 @@ class Glossary:
                 out.append((entry, expansion))
         return out
 
-    def expand(self, terms_by_lang: Mapping[str, Sequence[str]]) -> list[str]:
-        """Expansion terms for a query given its analysed terms per language (not repeating them)."""
+    def match(self, terms_by_lang: Mapping[str, Sequence[str]]) -> tuple[list[Entry], list[str]]:
+        """The entries whose key the query contains (file order), and their expansion terms not already in the query."""
         have = {t for terms in terms_by_lang.values() for t in terms}
-        out: list[str] = []
-        for _entry, expansion in self._matching(terms_by_lang):
+        entries: list[Entry] = []
+        extra: list[str] = []
+        for entry, expansion in self._matching(terms_by_lang):
+            entries.append(entry)
             for t in expansion:
-                if t not in have and t not in out:
-                    out.append(t)
-        return out
-
-    def matches(self, terms_by_lang: Mapping[str, Sequence[str]]) -> list[Entry]:
-        """The entries whose key the query contains, in file order."""
-        return [entry for entry, _terms in self._matching(terms_by_lang)]
+                if t not in have and t not in extra:
+                    extra.append(t)
+        return entries, extra
 
 
 def phrases(entries: Sequence[Entry]) -> list[str]:

@@ -22,7 +22,7 @@ from .errors import GlossaryError
 from .fusion import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
 from .glossary import DEFAULT_GLOSSARY, Glossary, phrases, with_phrases
 from .references import ReferenceResolver, names_a_section
-from .types import MODES, Filters, Hit, PreparedQuery, SearchResult
+from .types import MODES, Filters, Hit, PreparedQuery, Reference, SearchResult
 from .versions import collapse_versions
 
 logger = logging.getLogger(__name__)
@@ -151,12 +151,12 @@ class Searcher:
         by_lang = self._analysis(query) if self.lexical is not None else {}
         own = {la: by_lang[la] for la in ((lang,) if lang in LANGS else LANGS) if la in by_lang}
         terms = tuple(dict.fromkeys(t for la_terms in own.values() for t in la_terms))
-        use_glossary = self.glossary is not None and c.use_glossary
-        matches = tuple(self.glossary.matches(own)) if use_glossary and self.glossary is not None else ()
-        extra = tuple(self.glossary.expand(own)) if use_glossary and self.glossary is not None else ()
+        glossary = self.glossary if c.use_glossary else None
+        matched, extra = glossary.match(own) if glossary is not None else ([], [])
+        matches = tuple(matched)
         shown = (mode != "dense" and c.glossary_weight > 0) or (mode != "lexical" and c.dense_glossary)
         dense_text = with_phrases(query, phrases(matches)) if c.dense_glossary else query
-        refs: tuple = ()
+        refs: tuple[Reference, ...] = ()
         if c.use_references and self.references is not None and names_a_section(query):
             refs = tuple(self.references.resolve(query, by_lang))
         vector = self._vector(dense_text) if mode != "lexical" and embed else None
@@ -167,7 +167,7 @@ class Searcher:
             lang=lang,
             terms_by_lang=own,
             terms=terms,
-            expansion_terms=extra,
+            expansion_terms=tuple(extra),
             matches=matches,
             expansions=matches if shown else (),
             dense_text=dense_text,
