@@ -364,3 +364,15 @@ def test_no_serious_accessibility_violations(pages: Pages, site: str):
                     targets = [n["target"] for n in v["nodes"]][:3]
                     problems.append(f"{viewport['width']}px {path}: {v['id']} ({v['impact']}) {targets}")
     assert problems == []
+
+
+def test_api_docs_render_from_the_apps_own_files_under_the_csp(pages: Pages, hostile_site: str):
+    page = pages.open()
+    blocked: list[str] = []
+    page.on("console", lambda msg: blocked.append(msg.text) if "Content Security Policy" in msg.text else None)
+    page.goto(hostile_site + "/docs")
+    page.wait_for_selector(".swagger-ui .information-container .title")
+    assert page.locator(".swagger-ui .information-container .title").inner_text().startswith("Lähde")
+    assert page.locator(".opblock-summary-path", has_text="/api/search").count() == 1
+    assert blocked == []
+    shot(page, "10-api-docs")
