@@ -13,7 +13,7 @@ import logging
 import shutil
 import time
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
@@ -48,21 +48,8 @@ class _Previous:
 
 def _records_from_chunks(chunks: Sequence[Chunk]) -> list[DocumentRecord]:
     """Document records rebuilt from chunks alone (indexes written before documents.json existed)."""
-    by_doc: dict[str, list[Chunk]] = {}
-    for c in chunks:
-        by_doc.setdefault(c.citation.doc_id, []).append(c)
-    return [
-        DocumentRecord(
-            doc_id,
-            cs[0].citation.doc_title,
-            cs[0].citation.kind,
-            cs[0].citation.lang,
-            "",
-            text_hash("\n".join(c.content_hash for c in cs)),
-            tuple(c.id for c in cs),
-        )
-        for doc_id, cs in by_doc.items()
-    ]
+    # No source path is known for them, so none can match a failed source's path.
+    return [replace(DocumentRecord.of(doc), source_path="") for doc in documents_of(chunks)]
 
 
 def _load_previous(root: IndexRoot) -> _Previous:

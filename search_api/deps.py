@@ -169,18 +169,31 @@ def check_limit(field: str, value: int, limit: int) -> None:
         )
 
 
+def allowed_filter_values(searcher: Searcher | None) -> dict[str, list[str]]:
+    """The values each filter may take: the source kinds, the languages, and the served index's statutes and guides.
+
+    The one list the API's check, its OpenAPI enums and the web page's check share.
+    """
+    sources = [value for value, _titles in corpus_view(searcher.index).sources()] if searcher is not None else []
+    return {
+        "kind": list(FILTER_KINDS),
+        "lang": list(FILTER_LANGS),
+        "statute": [s for s in sources if "/" in s],  # statute numbers hold a slash, document ids never
+        "doc": [s for s in sources if "/" not in s],
+    }
+
+
 def filter_problems(filters: Filters | None, searcher: Searcher) -> list[tuple[str, str, list[str]]]:
     """(field, value, allowed values) for each filter value the index cannot match."""
     if filters is None:
         return []
-    sources = [value for value, _titles in corpus_view(searcher.index).sources()]
-    checks = (
-        ("kind", filters.kind, list(FILTER_KINDS)),
-        ("lang", filters.lang, list(FILTER_LANGS)),
-        ("statute", filters.statute, [s for s in sources if "/" in s]),
-        ("doc", filters.doc, [s for s in sources if "/" not in s]),
-    )
-    return [(field, value, allowed) for field, value, allowed in checks if value is not None and value not in allowed]
+    allowed = allowed_filter_values(searcher)
+    given = {"kind": filters.kind, "lang": filters.lang, "statute": filters.statute, "doc": filters.doc}
+    return [
+        (field, value, allowed[field])
+        for field, value in given.items()
+        if value is not None and value not in allowed[field]
+    ]
 
 
 def check_filters(filters: Filters | None, searcher: Searcher, prefix: str = "") -> None:

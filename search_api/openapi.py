@@ -8,9 +8,8 @@ from fastapi import FastAPI
 from fastapi.openapi.utils import get_openapi
 
 from retrieval.search import Searcher
-from retrieval.sections import corpus_view
 
-from .deps import FILTER_KINDS, FILTER_LANGS, served_generation
+from .deps import allowed_filter_values, served_generation
 from .errors import PROBLEM_TYPE
 from .schemas import Problem
 
@@ -28,14 +27,9 @@ def _filter_values(searcher: Searcher | None) -> dict[str, dict[str, Any]]:
 
     The empty string means no filter (what a web form sends for "Kaikki").
     """
-    values: dict[str, dict[str, Any]] = {
-        "kind": {"enum": ["", *FILTER_KINDS]},
-        "lang": {"enum": ["", *FILTER_LANGS]},
-    }
-    statutes = [v for v, _t in corpus_view(searcher.index).sources() if "/" in v] if searcher is not None else []
-    if statutes:
-        values["statute"] = {"enum": ["", *statutes]}
-    return values
+    allowed = allowed_filter_values(searcher)
+    # An index without statutes leaves the statute filter unconstrained (an empty enum matches nothing).
+    return {name: {"enum": ["", *allowed[name]]} for name in ("kind", "lang", "statute") if allowed[name]}
 
 
 def _limits(settings: Settings, searcher: Searcher | None) -> dict[tuple[str, str, str], dict[str, Any]]:

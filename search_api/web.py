@@ -23,15 +23,16 @@ from retrieval.highlight import marked_paragraphs
 from retrieval.sections import amendment_notes, corpus_view
 from retrieval.types import Filters, Hit, marked_words
 
-from .deps import clean_text, drafter_for
+from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
 
 logger = logging.getLogger(__name__)
 
 HERE = Path(__file__).parent
 PER_PAGE = 10
-KINDS = ("laki", "asetus", "opas", "ohje", "ukk")
-LANGS = ("fi", "sv")
+# The filters the page offers: the API's own lists (the sources manifest's kinds and languages).
+KINDS = FILTER_KINDS
+LANGS = FILTER_LANGS
 # Everything comes from this app: no CDN, no inline script, no third-party request.
 SECURITY_HEADERS = {
     "Content-Security-Policy": (
@@ -161,14 +162,16 @@ async def search_page(request: Request) -> HTMLResponse:
         page = 1
     statutes = corpus_view(searcher.index).sources() if searcher is not None else []
     asked = {name: params.get(name) or None for name in ("kind", "lang", "statute")}
-    allowed = {"kind": list(KINDS), "lang": list(LANGS), "statute": [value for value, _ in statutes]}
+    # The page's "statute" choice is a statute or a guide: both lists the API checks against.
+    values = allowed_filter_values(searcher)
+    allowed = {"kind": values["kind"], "lang": values["lang"], "statute": values["statute"] + values["doc"]}
     unknown = [(name, value) for name, value in asked.items() if value is not None and value not in allowed[name]]
     state = {
         "q": raw_q,
         "mode": mode,
         "kind": _choice(params.get("kind"), KINDS),
         "lang": _choice(params.get("lang"), LANGS),
-        "statute": _choice(params.get("statute"), [value for value, _ in statutes]),
+        "statute": _choice(params.get("statute"), allowed["statute"]),
         "ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None,
     }
     context: dict[str, Any] = {
