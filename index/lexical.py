@@ -55,13 +55,28 @@ class LexicalIndex:
         b: float = DEFAULT_B,
     ) -> "LexicalIndex":
         """Analyse and index the chunks (in their order)."""
-        import bm25s
-
         an = create_analyzer(analyzer) if isinstance(analyzer, str) else analyzer
         corpus = [an.analyze(c.embed_text, c.citation.lang) for c in chunks]
+        return cls.from_terms(chunks, corpus, an, k1=k1, b=b)
+
+    @classmethod
+    def from_terms(
+        cls,
+        chunks: Sequence[Chunk],
+        corpus: Sequence[list[str]],
+        analyzer: Analyzer,
+        *,
+        k1: float = DEFAULT_K1,
+        b: float = DEFAULT_B,
+    ) -> "LexicalIndex":
+        """Index already analysed term lists, one per chunk (the question bank's field is one of these)."""
+        import bm25s
+
+        an = analyzer
         bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
         if chunks:
-            bm25.index(corpus, show_progress=False)
+            # bm25s cannot index an empty document: a chunk without terms gets one no query can produce.
+            bm25.index([terms or ["\x00"] for terms in corpus], show_progress=False)
         meta = {
             "format": LEXICAL_FORMAT,
             "analyzer": an.name,
@@ -82,11 +97,11 @@ class LexicalIndex:
         set_tree_modes(directory)  # bm25s writes with the umask
 
     @classmethod
-    def load(cls, index_dir: str | Path, chunks: Sequence[Chunk]) -> "LexicalIndex":
-        """Load ``<index_dir>/lexical``; refuse one that does not match the index's chunks."""
+    def load(cls, index_dir: str | Path, chunks: Sequence[Chunk], subdir: str = LEXICAL_DIR) -> "LexicalIndex":
+        """Load ``<index_dir>/lexical`` (or another BM25 folder); refuse one that does not match the index's chunks."""
         import bm25s
 
-        directory = Path(index_dir) / LEXICAL_DIR
+        directory = Path(index_dir) / subdir
         meta_path = directory / LEXICAL_META
         if not meta_path.exists():
             raise LexicalIndexError(f"index {index_dir} has no lexical index ({LEXICAL_DIR}/{LEXICAL_META})")

@@ -17,17 +17,22 @@ from dataclasses import dataclass, replace
 from datetime import datetime, timezone
 from pathlib import Path
 
+import numpy as np
+
 from embedding.cache import EmbeddingCache, embed_with_cache
 from embedding.types import Embedder
 from ingest.errors import IngestError
-from ingest.models import Chunk, Document, text_hash
+from ingest.models import BankQuestion, Chunk, Document, text_hash
+from ingest.questions import bank_hash
 
+from .analysis import Analyzer, create_analyzer
 from .ann import choose_index_type, reconstruct_all
+from .bank import PREFIXES, read_bank_meta, write_bank
 from .changes import CHANGES, DOCUMENTS, compare, documents_json, read_documents
 from .errors import IndexError_
 from .files import write_file_durably
 from .generations import IndexRoot, ReindexLock, checkpoint
-from .lexical import LEXICAL_DIR
+from .lexical import LEXICAL_DIR, LEXICAL_META
 from .store import CHUNKS, MANIFEST, VECTORS, VectorIndex, check_unique_ids, read_manifest, write_index_files
 from .types import DocumentRecord, ReindexOptions, ReindexResult
 
@@ -118,11 +123,18 @@ def reindex(
     progress: Progress | None = None,
     lock: ReindexLock | None = None,
     stats: dict | None = None,
+    bank: Sequence[BankQuestion] = (),
+    bank_hash: str | None = None,
+    bank_prefix: str = "query",
 ) -> ReindexResult:
     """Bring the index at ``root`` up to date with ``documents``; see the module docstring.
 
     ``stats`` are stored in the new generation's change report (the caller's record of its inputs).
+    ``bank`` is the question bank tied to these documents' chunks (index.bank); a changed bank
+    (``bank_hash``) is a change like a changed document.
     """
+    if bank_prefix not in PREFIXES:
+        raise ValueError(f"bank_prefix must be one of {PREFIXES}, got {bank_prefix!r}")
     started = time.perf_counter()
     index_root = IndexRoot(root)
     own_lock = lock is None
@@ -151,6 +163,7 @@ def reindex(
             and not report.has_changes
             and prev.index.manifest.model_id == embedder.model_id
             and prev.index.manifest.index_type == index_type
+            and _same_bank(prev.path, bank, bank_hash, bank_prefix)
         ):
             report.generation = None
             report_progress("done", 0, 0)
@@ -182,6 +195,7 @@ def reindex(
         vectors, embedded = embed_with_cache(
             texts, embedder.model_id, lambda: embedder.dim, embedder.embed_passages, cache, progress=on_embedded
         )
+        bank_vectors, bank_embedded = _embed_bank(bank, embedder, cache, bank_prefix)
         embed_seconds = time.perf_counter() - t_embed
         checkpoint("embedded")
         report_progress("writing", 0, 1)
@@ -200,6 +214,16 @@ def reindex(
                 started=started,
                 index_type=index_type,
             )
+            if bank:
+                write_bank(
+                    staging,
+                    chunks,
+                    bank,
+                    bank_vectors,
+                    _staged_analyzer(staging),
+                    prefix=bank_prefix,
+                    bank_hash=bank_hash or "",
+                )
             checkpoint("writing")
             write_file_durably(staging / DOCUMENTS, documents_json(DocumentRecord.of(d) for d in docs))
             report_progress("writing", 1, 1)
@@ -219,6 +243,7 @@ def reindex(
                 # (a few times its size): this is the floor of what a server holds per generation.
                 "vector_memory_bytes": sizes.get(VECTORS, 0),
                 "full": options.full,
+                "bank": {"questions": len(bank), "embedded": bank_embedded, "prefix": bank_prefix},
                 **(stats or {}),
             }
             write_file_durably(
@@ -247,6 +272,35 @@ def reindex(
             lock.release()
 
 
+def _same_bank(path: Path | None, bank: Sequence[BankQuestion], bank_hash: str | None, prefix: str) -> bool:
+    """Whether the generation at ``path`` holds this bank, embedded the same way (no bank on both sides counts)."""
+    meta = read_bank_meta(path) if path is not None else None
+    if meta is None:
+        return not bank
+    return bool(bank) and meta.get("hash") == bank_hash and meta.get("prefix") == prefix
+
+
+def _embed_bank(
+    bank: Sequence[BankQuestion], embedder: Embedder, cache: EmbeddingCache, prefix: str
+) -> tuple[np.ndarray, int]:
+    """Vectors of the bank's questions (cached like passages; "query"-prefixed ones under their own key)."""
+    if not bank:
+        return np.zeros((0, 0), dtype=np.float32), 0
+    if prefix == "query":
+        return embed_with_cache(
+            [q.text for q in bank], f"{embedder.model_id}#query", lambda: embedder.dim, embedder.embed_queries, cache
+        )
+    return embed_with_cache(
+        [q.text for q in bank], embedder.model_id, lambda: embedder.dim, embedder.embed_passages, cache
+    )
+
+
+def _staged_analyzer(staging: Path) -> Analyzer:
+    """The analyser the staged lexical index recorded (the bank's field must be analysed the same way)."""
+    meta = json.loads((staging / LEXICAL_DIR / LEXICAL_META).read_text(encoding="utf-8"))
+    return create_analyzer(meta["analyzer"])
+
+
 def documents_of(chunks: Sequence[Chunk]) -> list[Document]:
     """Chunks grouped into their documents (by citation doc_id), in first-seen order."""
     docs: dict[str, list[Chunk]] = {}
@@ -260,11 +314,26 @@ def documents_of(chunks: Sequence[Chunk]) -> list[Document]:
 
 
 def build_from_chunks(
-    root: str | Path, chunks: Sequence[Chunk], embedder: Embedder, *, cache: EmbeddingCache | None = None
+    root: str | Path,
+    chunks: Sequence[Chunk],
+    embedder: Embedder,
+    *,
+    cache: EmbeddingCache | None = None,
+    bank: Sequence[BankQuestion] = (),
+    bank_prefix: str = "query",
 ) -> ReindexResult:
     """A full build of plain chunks (benchmarks, tests) through :func:`reindex`, the one write path.
 
     Chunk order is kept within a document, as for ingested documents, so list each document's
     chunks together. Without a cache the root's own embeddings.sqlite is used.
     """
-    return reindex(root, documents_of(chunks), embedder, cache=cache, options=ReindexOptions(full=True))
+    return reindex(
+        root,
+        documents_of(chunks),
+        embedder,
+        cache=cache,
+        options=ReindexOptions(full=True),
+        bank=bank,
+        bank_hash=bank_hash(bank),
+        bank_prefix=bank_prefix,
+    )

@@ -11,7 +11,7 @@ import functools
 import hashlib
 import logging
 import time
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from pathlib import Path
 
@@ -245,12 +245,20 @@ def ingest_corpus(
     return report
 
 
-def inputs_fingerprint(config: SourcesConfig, manifest_path: Path, options: IngestOptions, counter: str) -> str:
+def inputs_fingerprint(
+    config: SourcesConfig,
+    manifest_path: Path,
+    options: IngestOptions,
+    counter: str,
+    extra_files: Sequence[Path] = (),
+    extra: str = "",
+) -> str:
     """A hash of everything an ingest of this config reads and how: equal hashes give equal documents.
 
     It covers the manifest's bytes, every source file's path and bytes, the chunking options (with
-    ``counter`` naming the token counter) and this package's own code, so a re-index can tell that
-    nothing changed without parsing a single statute.
+    ``counter`` naming the token counter), ``extra_files`` (the question bank) and ``extra`` (how it
+    is used) and this package's own code, so a re-index can tell that nothing changed without
+    parsing a single statute.
     """
     digest = hashlib.sha256()
 
@@ -258,7 +266,9 @@ def inputs_fingerprint(config: SourcesConfig, manifest_path: Path, options: Inge
         digest.update(f"{label}\0{len(data)}\0".encode())
         digest.update(data)
 
-    add("options", f"{options.max_tokens}|{options.max_bytes}|{counter}".encode())
+    add("options", f"{options.max_tokens}|{options.max_bytes}|{counter}|{extra}".encode())
+    for path in extra_files:
+        add(f"extra:{path}", _read_or_missing(path))
     add("manifest", _read_or_missing(manifest_path))
     for error in config.errors:
         add("manifest-error", str(error).encode())

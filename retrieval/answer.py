@@ -12,6 +12,7 @@ import re
 import threading
 import time
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -19,6 +20,7 @@ from embedding.cache import EmbeddingCache, embed_with_cache
 from ingest.models import Chunk, text_hash
 
 from .search import Searcher
+from .sentence_scoring import BANK_BONUS, FEATURES, SentenceScorer, term_overlap
 from .types import NO_SOURCE_FI, Answer, DraftSentence, Filters, Hit
 
 logger = logging.getLogger(__name__)
@@ -63,6 +65,30 @@ def split_sentences(text: str) -> list[tuple[int, int]]:
     return out
 
 
+@dataclass(frozen=True)
+class Scored:
+    """One question's candidate sentences: (hit, start, end), their features and scores, best passage cosines."""
+
+    question: str
+    hits: list[Hit]
+    candidates: list[tuple[Hit, int, int]]
+    features: np.ndarray  # (candidates × FEATURES)
+    scores: np.ndarray
+    passages: dict[str, float]  # chunk id → cosine to the query
+    started: float
+    searched: float
+
+
+#: Abstention thresholds for multilingual-e5-small, each abstaining on at most 5 % of the dev set's
+#: answerable questions (bench/draft_quality.py): "bank" with the question bank's bonus, "cosine" without.
+CALIBRATED_MIN_SCORE = {"bank": 0.878, "cosine": 0.856}
+
+
+def calibrated_min_score(searcher: Searcher) -> float:
+    """The calibrated abstention threshold for this searcher's index (with or without its question bank)."""
+    return CALIBRATED_MIN_SCORE["bank" if searcher.bank_active else "cosine"]
+
+
 class AnswerDrafter:
     """Drafts extractive answers from a searcher's top passages.
 
@@ -79,11 +105,19 @@ class AnswerDrafter:
         sentence_margin: float = 0.04,
         signal: str = "sentence",
         cache: EmbeddingCache | None = None,
+        scorer: SentenceScorer = BANK_BONUS,
+        order: str = "source",
     ) -> None:
         self.searcher = searcher
         self.min_score = min_score
         self.max_sentences = max_sentences
         self.sentence_margin = sentence_margin
+        self.scorer = scorer
+        if order not in ("source", "score"):
+            raise ValueError(f"order must be 'source' or 'score', not {order!r}")
+        self.order = order
+        self._answer_spans: dict[str, list[tuple[int, int, int]]] = {}
+        self._terms: dict[str, frozenset[str]] = {}
         if signal not in ("passage", "sentence"):
             raise ValueError(f"signal must be 'passage' or 'sentence', not {signal!r}")
         self.signal = signal
@@ -122,8 +156,8 @@ class AnswerDrafter:
         logger.info("sentence vectors ready for %d passages (%d sentences)", len(chunks), len(texts))
         return len(texts)
 
-    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
-        """Draft an answer from the k best passages, or abstain when the evidence is below the threshold."""
+    def scored(self, question: str, k: int = 5, filters: Filters | None = None) -> Scored:
+        """Search, then the candidate sentences of the k best passages with their features and scores."""
         started = time.perf_counter()
         # The searcher decides which passages (hybrid by default); sentences are scored against the
         # query with the embedder, so the threshold does not depend on how hits are ranked. The query
@@ -138,17 +172,40 @@ class AnswerDrafter:
         for hit in hits:
             candidates += [(hit, s, e) for s, e in self.candidate_sentences(hit.chunk)]
         texts = [h.chunk.text[s:e] for h, s, e in candidates]
-        scores = self._sentence_vectors(texts) @ query_vec if texts else np.zeros(0)
+        cosines = self._sentence_vectors(texts) @ query_vec if texts else np.zeros(0, dtype=np.float32)
+        passages = {h.chunk.id: float(self.searcher.index.vector(h.chunk.id) @ query_vec) for h in hits}
+        bank = self._bank_scores(candidates, query_vec) if self.scorer.uses_bank else np.full(len(texts), -1.0)
+        query_terms = frozenset(prepared.terms)
+        features = np.array(
+            [
+                (
+                    float(cosines[n]),
+                    max(0.0, float(bank[n])),
+                    term_overlap(query_terms, self._sentence_terms(h.chunk, texts[n])),
+                    1.0 / h.rank,
+                    passages[h.chunk.id],
+                )
+                for n, (h, _s, _e) in enumerate(candidates)
+            ],
+            dtype=np.float32,
+        ).reshape(len(candidates), len(FEATURES))
+        return Scored(question, hits, candidates, features, self.scorer.score(features), passages, started, searched)
+
+    def ask(self, question: str, k: int = 5, filters: Filters | None = None) -> Answer:
+        """Draft an answer from the k best passages, or abstain when the evidence is below the threshold."""
+        sc = self.scored(question, k, filters)
+        hits, candidates, scores, started = sc.hits, sc.candidates, sc.scores, sc.started
         # Hybrid scores are rank fusions, not similarities: the passage signal is the best passage's cosine.
-        top = max((float(self.searcher.index.vector(h.chunk.id) @ query_vec) for h in hits), default=0.0)
+        top = max(sc.passages.values(), default=0.0)
         best = float(scores.max()) if len(scores) else 0.0
         evidence = best if self.signal == "sentence" else top
-        timings = {"search_ms": _ms(started, searched), "sentences_ms": _ms(searched)}
+        timings = {"search_ms": _ms(started, sc.searched), "sentences_ms": _ms(sc.searched)}
         if evidence < self.min_score:
             draft: list[DraftSentence] = []
             sources: list[Hit] = []
         else:
-            draft, sources = _number(_choose(candidates, scores, self.max_sentences, self.sentence_margin), hits)
+            chosen = _choose(candidates, scores, self.max_sentences, self.sentence_margin)
+            draft, sources = _number(chosen, hits, by_score=self.order == "score")
         return Answer(
             question=question,
             answered=bool(draft),
@@ -163,6 +220,52 @@ class AnswerDrafter:
             message=None if draft else NO_SOURCE_FI,
             timings=timings,
         )
+
+    def _sentence_terms(self, chunk: Chunk, text: str) -> frozenset[str]:
+        """The analysed terms of a sentence (in its passage's language), computed once per sentence."""
+        lexical = self.searcher.lexical
+        if lexical is None:
+            return frozenset()
+        key = text_hash(text)
+        found = self._terms.get(key)
+        if found is None:
+            found = frozenset(lexical.analyzer.analyze(text, chunk.citation.lang))
+            with self._lock:
+                self._terms[key] = found
+        return found
+
+    def _bank_scores(self, candidates: list[tuple[Hit, int, int]], query_vec: np.ndarray) -> np.ndarray:
+        """Per candidate sentence, the best query cosine of the bank questions whose answer phrase it holds (-1: none)."""
+        out = np.full(len(candidates), -1.0, dtype=np.float32)
+        bank = self.searcher.bank
+        if bank is None or not self.searcher.config.use_bank:
+            return out
+        sims: dict[int, float] = {}
+        for n, (hit, s, e) in enumerate(candidates):
+            for start, end, qi in self._spans(hit.chunk):
+                if start < e and end > s:
+                    if qi not in sims:
+                        sims[qi] = float(bank.vectors[qi] @ query_vec)
+                    out[n] = max(out[n], sims[qi])
+        return out
+
+    def _spans(self, chunk: Chunk) -> list[tuple[int, int, int]]:
+        """(start, end, question) offsets of the bank's answer phrases in a passage's text, found once per passage."""
+        found = self._answer_spans.get(chunk.id)
+        if found is not None:
+            return found
+        bank = self.searcher.bank
+        position = self.searcher.index.by_id.get(chunk.id)
+        found = []
+        if bank is not None and position is not None:
+            for qi in bank.by_chunk.get(position, []):
+                words = bank.questions[qi].answer.split()
+                m = re.search(r"\s+".join(re.escape(w) for w in words), chunk.text) if words else None
+                if m:
+                    found.append((m.start(), m.end(), qi))
+        with self._lock:
+            self._answer_spans[chunk.id] = found
+        return found
 
 
 def _choose(
@@ -196,12 +299,14 @@ def _choose(
     return chosen
 
 
-def _number(chosen: list[tuple[Hit, int, int, float]], hits: list[Hit]) -> tuple[list[DraftSentence], list[Hit]]:
-    """Number the cited passages by retrieval rank; order sentences by source, then by position in it."""
+def _number(
+    chosen: list[tuple[Hit, int, int, float]], hits: list[Hit], by_score: bool = False
+) -> tuple[list[DraftSentence], list[Hit]]:
+    """Number the cited passages by retrieval rank; order sentences by source and position, or best first."""
     cited = {h.chunk.id for h, *_ in chosen}
     sources = [h for h in hits if h.chunk.id in cited]
     number = {h.chunk.id: n for n, h in enumerate(sources, start=1)}
-    ordered = sorted(chosen, key=lambda c: (number[c[0].chunk.id], c[1]))
+    ordered = list(chosen) if by_score else sorted(chosen, key=lambda c: (number[c[0].chunk.id], c[1]))
     draft = [
         DraftSentence(
             text=_slice(h.chunk, s, e),

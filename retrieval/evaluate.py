@@ -19,6 +19,7 @@ from __future__ import annotations
 import csv
 import math
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import replace
 from pathlib import Path
 
 from ingest.models import Chunk
@@ -164,16 +165,28 @@ def evaluate_searcher(
     modes: Sequence[str] = ("lexical", "dense", "hybrid"),
     depth: int = 50,
     fold_versions: bool = True,
+    compare_bank: bool = False,
 ) -> tuple[list[EvalResult], str]:
-    """Evaluate a searcher in each mode; returns the results and a Markdown table (all, fi, sv)."""
+    """Evaluate a searcher in each mode; returns the results and a Markdown table (all, fi, sv).
+
+    ``compare_bank`` also scores each mode with the question bank off (rows ``mode −bank``), when
+    the index has a bank.
+    """
     questions = load_questions(questions_path)
     qrels = load_qrels(qrels_path)
     versions = version_map(searcher.index.chunks) if fold_versions else None
 
-    def retriever(mode: str) -> Callable[[Question], list[Chunk]]:
-        return lambda q: [h.chunk for h in searcher.search(q.text, k=depth, mode=mode).hits]
+    def retriever(s: Searcher, mode: str) -> Callable[[Question], list[Chunk]]:
+        return lambda q: [h.chunk for h in s.search(q.text, k=depth, mode=mode).hits]
 
-    results = [evaluate(mode, questions, qrels, retriever(mode), versions) for mode in modes]
+    variants: list[tuple[str, Searcher]] = [("", searcher)]
+    if compare_bank and searcher.bank is not None and searcher.config.use_bank:
+        variants.append((" −bank", searcher.with_config(replace(searcher.config, use_bank=False))))
+    results = [
+        evaluate(mode + suffix, questions, qrels, retriever(s, mode), versions)
+        for mode in modes
+        for suffix, s in variants
+    ]
     by_lang: dict[str, list[str]] = {}
     for q in questions:
         by_lang.setdefault(q.lang, []).append(q.qid)

@@ -14,12 +14,13 @@ import numpy as np
 
 from embedding.types import Embedder
 from index.analysis import LANGS, guess_lang
+from index.bank import BankIndex
 from index.errors import IndexError_
 from index.lexical import LexicalIndex, top_k
 from index.store import VectorIndex
 
 from .errors import GlossaryError
-from .fusion import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse
+from .fusion import DEFAULT_RRF_K, TUNED_DENSE_WEIGHT, TUNED_FUSION, TUNED_LEXICAL_WEIGHT, fuse, weighted
 from .glossary import DEFAULT_GLOSSARY, Glossary, phrases, with_phrases
 from .references import ReferenceResolver, names_a_section
 from .types import MODES, Filters, Hit, PreparedQuery, Reference, SearchResult
@@ -52,6 +53,19 @@ class RetrievalConfig:
     # `feedback_docs` chunk vectors (within the filters), searched again. 0 = off.
     dense_feedback: float = 0.0
     feedback_docs: int = 3
+    # The question bank (index.bank), when the index has one: its questions are a BM25 field of
+    # their chunk (scored beside the text, times bank_field_weight) and extra vectors. bank_dense
+    # "max": a chunk's dense score is the best of its own cosine and its questions' cosines minus
+    # bank_dense_margin; "list": the questions' best cosine per chunk is a ranked list of its own,
+    # fused with the text's (weight bank_dense_weight); "off": the dense side ignores the bank.
+    # Chosen on the dev set with the whole bank (docs/retrieval.md, bench/bank_variants.py --grid):
+    # with the bank the lexical side needs no extra weight in the fusion (bank_lexical_weight).
+    use_bank: bool = True
+    bank_field_weight: float = 1.0
+    bank_dense: str = "max"
+    bank_dense_margin: float = 0.02
+    bank_dense_weight: float = 1.0
+    bank_lexical_weight: float = 1.0
 
 
 @dataclass
@@ -94,11 +108,13 @@ class Searcher:
         lexical: LexicalIndex | None = None,
         glossary: Glossary | None = None,
         config: RetrievalConfig | None = None,
+        bank: BankIndex | None = None,
     ) -> None:
         self.embedder = embedder
         self.index = index
         self.lexical = lexical
         self.glossary = glossary
+        self.bank = bank
         self.config = config or RetrievalConfig()
         self.references = ReferenceResolver(index.chunks, lexical.analyzer) if lexical is not None else None
         self._masks: dict[Filters, np.ndarray] = {}
@@ -125,7 +141,16 @@ class Searcher:
                 glossary = Glossary.load(glossary_path, lexical.analyzer)
             except GlossaryError as exc:
                 logger.warning("%s; searching without the glossary", exc)
-        return cls(embedder, index, lexical, glossary, config)
+        return cls(embedder, index, lexical, glossary, config, load_bank(index))
+
+    @property
+    def bank_active(self) -> bool:
+        """Whether searches use the question bank (the index has one and the config wants it)."""
+        return self.bank is not None and self.config.use_bank and len(self.bank) > 0
+
+    def with_config(self, config: RetrievalConfig) -> "Searcher":
+        """The same index, model and bank searched with other knobs (evaluation, benchmarks)."""
+        return Searcher(self.embedder, self.index, self.lexical, self.glossary, config, self.bank)
 
     @property
     def generation(self) -> str:
@@ -261,7 +286,7 @@ class Searcher:
                 c.fusion,
                 self.lexical_ranked(pq, depth),
                 self.dense_ranked(pq, depth),
-                lexical_weight=c.lexical_weight,
+                lexical_weight=c.bank_lexical_weight if self.bank_active else c.lexical_weight,
                 dense_weight=c.dense_weight,
                 rrf_k=c.rrf_k,
             )
@@ -276,7 +301,22 @@ class Searcher:
         vec = pq.vector
         if self.config.dense_feedback > 0 and self.config.feedback_docs > 0:
             vec = self._with_feedback(vec, pq.filters)
-        return self.index.search(vec, k, self.mask(pq.filters))
+        mask = self.mask(pq.filters)
+        ranked = self.index.search(vec, k, mask)
+        c = self.config
+        if self.bank is None or not c.use_bank or c.bank_dense == "off" or not len(self.bank):
+            return ranked
+        by_bank = self.bank.dense_scores(pq.vector) - c.bank_dense_margin
+        if mask is not None:
+            by_bank = np.where(mask, by_bank, -np.inf)
+        from_bank = [(i, float(by_bank[i])) for i in _best_finite(by_bank, k)]
+        if c.bank_dense == "list":
+            return weighted([ranked, from_bank], [1.0, c.bank_dense_weight])[:k]
+        # Multi-vector: a chunk scores the best of its own cosine and its questions' cosines.
+        best = dict(ranked)
+        for i, score in from_bank:
+            best[i] = max(best.get(i, -np.inf), score)
+        return sorted(best.items(), key=lambda item: (-item[1], item[0]))[:k]
 
     def lexical_ranked(self, pq: PreparedQuery, k: int) -> Ranked:
         """Lexical candidates: (chunk position, BM25 score) best first, glossary expansion included."""
@@ -285,6 +325,12 @@ class Searcher:
         scores = self.lexical.scores(pq.terms)
         if pq.expansion_terms:
             scores = scores + self.config.glossary_weight * self.lexical.scores(pq.expansion_terms)
+        c = self.config
+        if self.bank is not None and c.use_bank and c.bank_field_weight > 0 and len(self.bank):
+            field = self.bank.field_scores(pq.terms)
+            if pq.expansion_terms:
+                field = field + c.glossary_weight * self.bank.field_scores(pq.expansion_terms)
+            scores = scores + c.bank_field_weight * field
         return top_k(scores, k, self.mask(pq.filters))
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
@@ -321,6 +367,23 @@ class Searcher:
         # best BM25 score in lexical mode), so scores still never rise with rank.
         top = max([1.0] + [sc for _i, sc in ranked[:1]])
         return [(i, top) for i in wanted] + [(i, s) for i, s in ranked if i not in wanted_set]
+
+
+def _best_finite(scores: np.ndarray, k: int) -> list[int]:
+    """Positions of the k highest finite scores (ties in position order)."""
+    finite = np.flatnonzero(np.isfinite(scores))
+    if finite.size > k:
+        finite = finite[np.argpartition(-scores[finite], k - 1)[:k]]
+    return sorted(finite.tolist(), key=lambda i: (-float(scores[i]), i))
+
+
+def load_bank(index: VectorIndex) -> BankIndex | None:
+    """The question bank of a loaded index, or None (search without it, with a warning) when missing or damaged."""
+    try:
+        return BankIndex.load(index.path, index.chunks)
+    except IndexError_ as exc:
+        logger.warning("%s; searching without the question bank (rebuild with `lahde build`)", exc)
+        return None
 
 
 def load_lexical(index: VectorIndex) -> LexicalIndex | None:

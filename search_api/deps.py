@@ -20,7 +20,7 @@ from embedding.cache import EmbeddingCache
 from embedding.types import Embedder
 from index.generations import ReindexLock
 from ingest.manifest import KINDS, LANGS
-from retrieval.answer import AnswerDrafter
+from retrieval.answer import AnswerDrafter, calibrated_min_score
 from retrieval.search import Searcher
 from retrieval.sections import corpus_view
 from retrieval.types import Filters
@@ -108,7 +108,9 @@ def drafter_for(app: FastAPI, searcher: Searcher) -> AnswerDrafter:
         if drafter is None:
             drafter = _DRAFTERS[searcher] = AnswerDrafter(
                 searcher,
-                min_score=settings.ask_min_score,
+                min_score=settings.ask_min_score
+                if settings.ask_min_score is not None
+                else calibrated_min_score(searcher),
                 signal=settings.ask_signal,
                 max_sentences=settings.ask_max_sentences,
                 cache=_open_cache(app),

@@ -56,7 +56,7 @@ def test_ask_drafts_a_cited_answer(server: str):
 def test_ask_abstains_on_an_unanswerable_question(server: str):
     body = _ask(server, "vad kostar ett studerandebusskort i Vasa?").json()
     assert body["answered"] is False and body["answer"] == "riittävää lähdettä ei löytynyt"
-    assert body["best_sentence_score"] < body["threshold"] == 0.838
+    assert body["best_sentence_score"] < body["threshold"] == 0.856  # the four statutes, no bank
     assert len(body["nearest"]) == 5 and body["sources"] == []
 
 

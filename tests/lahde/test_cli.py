@@ -22,6 +22,8 @@ def corpus_env(tmp_path: Path, embedding_cache_path: Path) -> dict[str, str]:
         "LAHDE_SOURCES": str(sources),
         "LAHDE_INDEX_DIR": str(tmp_path / "index"),
         "LAHDE_CACHE_PATH": str(embedding_cache_path),
+        # The exact hit orders below are the text's own; the bank's effect has its own tests.
+        "LAHDE_USE_BANK": "false",
     }
 
 
@@ -95,3 +97,32 @@ def test_control_characters_in_a_file_name_are_never_printed_raw(corpus_env: dic
     assert built.returncode == 1
     assert "\x1b" not in built.stderr + built.stdout and "\x07" not in built.stderr
     assert "asd20990001\\x1b[2J\\x1b]0;pwned\\x07.xml: malformed XML" in built.stderr
+
+
+def test_a_bad_question_bank_stops_the_build_and_the_index_stays(corpus_env: dict[str, str], tmp_path: Path):
+    assert lahde_cli("build", env=corpus_env).returncode == 0
+    bank = tmp_path / "bank"
+    bank.mkdir()
+    (bank / "1215-2020.toml").write_text(
+        'statute = "1215/2020"\n\n[[q]]\nsection = "18"\nlang = "fi"\nq = "milloin tuvasta erotetaan"\n'
+        'answer = "tätä lausetta ei laissa ole"\n',
+        encoding="utf-8",
+    )
+    env = {**corpus_env, "LAHDE_USE_BANK": "true", "LAHDE_QUESTION_BANK": str(bank)}
+    built = lahde_cli("build", env=env)
+    assert built.returncode == 1
+    assert "question bank: 1 problem(s), nothing indexed" in built.stderr
+    assert f"{bank / '1215-2020.toml'}:1 (1215/2020 18 §, fi): answer phrase not in the section's text" in built.stderr
+    found = lahde_cli("search", "oppivelvollisuus", "-k", "1", env=env)
+    assert found.returncode == 0 and "(1215/2020)" in found.stdout
+
+
+def test_build_with_the_bank_reports_its_questions(corpus_env: dict[str, str], tmp_path: Path):
+    env = {**corpus_env, "LAHDE_USE_BANK": "true"}
+    built = lahde_cli("build", env=env)
+    assert built.returncode == 0, built.stderr
+    # 1215/2020 in Finnish only: its Swedish entries, those quoting amending acts and the other statutes' are left out.
+    assert "Question bank: 109 questions (" in built.stdout
+    assert "left out: their act or language is not in this corpus)" in built.stdout
+    again = lahde_cli("reindex", env=env)
+    assert "No changes" in again.stdout
