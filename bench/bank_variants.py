@@ -59,6 +59,7 @@ def main() -> None:
     """Print one row per variant and set."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--adapter", type=Path, help="the LoRA adapter the index was built with (lahde adapt)")
     ap.add_argument("--cache", type=Path, help="Embedding cache (for the passage-prefixed bank vectors).")
     ap.add_argument("--sets", default="dev,heldout,blind")
     ap.add_argument("--depth", type=int, default=50)
@@ -76,7 +77,7 @@ def main() -> None:
     args = ap.parse_args()
     if args.grid:
         args.sets = "dev"
-    embedder = MemoEmbedder(create_embedder("onnx"))
+    embedder = MemoEmbedder(create_embedder("onnx", **({"adapter": args.adapter} if args.adapter else {})))
     base = Searcher.open(args.index, embedder, glossary_path=DEFAULT_GLOSSARY)  # type: ignore[arg-type]
     if base.bank is None:
         raise SystemExit(f"{args.index} has no question bank: build it with the bank on")

@@ -89,12 +89,13 @@ def main() -> None:
     """Print one row per variant and set."""
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--index", type=Path, required=True)
+    ap.add_argument("--adapter", type=Path, help="the LoRA adapter the index was built with (lahde adapt)")
     ap.add_argument("--cache", type=Path)
     ap.add_argument("--sets", default="dev,blind")
     ap.add_argument("--k", type=int, default=5)
     ap.add_argument("--weights", default="0,0.5,1")
     args = ap.parse_args()
-    embedder = MemoEmbedder(create_embedder("onnx"))
+    embedder = MemoEmbedder(create_embedder("onnx", **({"adapter": args.adapter} if args.adapter else {})))
     searcher = Searcher.open(args.index, embedder, glossary_path=DEFAULT_GLOSSARY)  # type: ignore[arg-type]
     cache = EmbeddingCache(args.cache) if args.cache else None
     names = args.sets.split(",")

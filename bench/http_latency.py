@@ -37,10 +37,12 @@ def free_port() -> int:
         return int(s.getsockname()[1])
 
 
-def serve(index: Path, cache: Path | None) -> tuple[subprocess.Popen, str]:
+def serve(index: Path, cache: Path | None, threads: int | None) -> tuple[subprocess.Popen, str]:
     """Start `lahde serve` on a free port and wait until it answers."""
     port = free_port()
     env = {**os.environ, "LAHDE_INDEX_DIR": str(index), "LAHDE_PORT": str(port)}
+    if threads:
+        env["LAHDE_EMBED_THREADS"] = str(threads)
     if cache is not None:
         env["LAHDE_CACHE_PATH"] = str(cache)
     proc = subprocess.Popen(
@@ -76,12 +78,18 @@ def main() -> None:
     ap.add_argument("--index", type=Path, required=True)
     ap.add_argument("--cache", type=Path)
     ap.add_argument("--rounds", type=int, default=1)
+    ap.add_argument(
+        "--threads",
+        type=int,
+        default=1,
+        help="embedding threads per server (default 1: two servers' ONNX thread pools must not spin against each other)",
+    )
     args = ap.parse_args()
     queries: list[str] = []
     for name in SETS:
         with (REPO / name).open(encoding="utf-8", newline="") as fh:
             queries += [r["question"] for r in csv.DictReader(fh, delimiter="\t")]
-    servers = {mode: serve(args.index, args.cache) for mode in ("hybrid", "dense")}
+    servers = {mode: serve(args.index, args.cache, args.threads) for mode in ("hybrid", "dense")}
     try:
         for mode, (_p, base) in servers.items():
             timed(base, "lämmittely", mode)  # load the model and the index before timing

