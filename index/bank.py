@@ -22,6 +22,7 @@ from pathlib import Path
 import numpy as np
 
 from ingest.models import BankQuestion, Chunk
+from ingest.questions import bank_hash
 
 from .analysis import Analyzer
 from .errors import CorruptIndexError, LexicalIndexError
@@ -48,7 +49,6 @@ def write_bank(
     analyzer: Analyzer,
     *,
     prefix: str,
-    bank_hash: str,
 ) -> None:
     """Write ``<out_dir>/bank/`` (a staging directory): questions, vectors, the BM25 field, meta last."""
     positions = {c.id: i for i, c in enumerate(chunks)}
@@ -66,7 +66,7 @@ def write_bank(
     for q in questions:
         per_chunk[positions[q.chunk_id]].extend(analyzer.analyze(q.text, q.lang))
     LexicalIndex.from_terms(chunks, per_chunk, analyzer).save(directory / "lexical")
-    meta = {"format": BANK_FORMAT, "count": len(questions), "hash": bank_hash, "prefix": prefix}
+    meta = {"format": BANK_FORMAT, "count": len(questions), "hash": bank_hash(questions), "prefix": prefix}
     write_atomic(directory / BANK_META, json.dumps(meta, indent=2).encode("utf-8"))
 
 

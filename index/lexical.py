@@ -144,17 +144,20 @@ def top_k(scores: np.ndarray, k: int, mask: np.ndarray | None = None) -> list[tu
     """The k best positive entries of a score vector as (position, score), ties in position order."""
     if mask is not None:
         scores = np.where(mask, scores, 0.0)
-    positive = np.flatnonzero(scores > 0)
-    if positive.size == 0 or k <= 0:
+    return [(i, float(scores[i])) for i in best_of(scores, np.flatnonzero(scores > 0), k)]
+
+
+def best_of(scores: np.ndarray, candidates: np.ndarray, k: int) -> list[int]:
+    """The k candidate positions with the highest scores, best first, ties in position order."""
+    if candidates.size == 0 or k <= 0:
         return []
-    if positive.size > k:
-        positive = positive[np.argpartition(-scores[positive], k - 1)[:k]]
-    order = sorted(positive.tolist(), key=lambda i: (-float(scores[i]), i))
-    return [(i, float(scores[i])) for i in order]
+    if candidates.size > k:
+        candidates = candidates[np.argpartition(-scores[candidates], k - 1)[:k]]
+    return sorted(candidates.tolist(), key=lambda i: (-float(scores[i]), i))
 
 
-def write_lexical_index(chunks: Sequence[Chunk], index_dir: str | Path, analyzer: str = DEFAULT_ANALYZER) -> None:
-    """Build-time hook: write the lexical index into an index (staging) directory.
+def write_lexical_index(chunks: Sequence[Chunk], index_dir: str | Path, analyzer: str = DEFAULT_ANALYZER) -> Analyzer:
+    """Build-time hook: write the lexical index into an index (staging) directory; returns the analyser used.
 
     Without Voikko (the Debian packages are missing) the build goes on with Snowball and says so;
     the analyser used is recorded, so queries are analysed the same way.
@@ -165,3 +168,4 @@ def write_lexical_index(chunks: Sequence[Chunk], index_dir: str | Path, analyzer
         logger.warning("%s; the lexical index falls back to the snowball analyser", exc)
         an = create_analyzer("snowball")
     LexicalIndex.build(chunks, an).save(Path(index_dir) / LEXICAL_DIR)
+    return an

@@ -25,14 +25,13 @@ from ingest.errors import IngestError
 from ingest.models import BankQuestion, Chunk, Document, text_hash
 from ingest.questions import bank_hash
 
-from .analysis import Analyzer, create_analyzer
 from .ann import choose_index_type, reconstruct_all
-from .bank import PREFIXES, read_bank_meta, write_bank
+from .bank import PREFIXES, read_bank_meta
 from .changes import CHANGES, DOCUMENTS, compare, documents_json, read_documents
 from .errors import IndexError_
 from .files import write_file_durably
 from .generations import IndexRoot, ReindexLock, checkpoint
-from .lexical import LEXICAL_DIR, LEXICAL_META
+from .lexical import LEXICAL_DIR
 from .store import CHUNKS, MANIFEST, VECTORS, VectorIndex, check_unique_ids, read_manifest, write_index_files
 from .types import DocumentRecord, ReindexOptions, ReindexResult
 
@@ -124,14 +123,13 @@ def reindex(
     lock: ReindexLock | None = None,
     stats: dict | None = None,
     bank: Sequence[BankQuestion] = (),
-    bank_hash: str | None = None,
     bank_prefix: str = "query",
 ) -> ReindexResult:
     """Bring the index at ``root`` up to date with ``documents``; see the module docstring.
 
     ``stats`` are stored in the new generation's change report (the caller's record of its inputs).
     ``bank`` is the question bank tied to these documents' chunks (index.bank); a changed bank
-    (``bank_hash``) is a change like a changed document.
+    is a change like a changed document.
     """
     if bank_prefix not in PREFIXES:
         raise ValueError(f"bank_prefix must be one of {PREFIXES}, got {bank_prefix!r}")
@@ -163,7 +161,7 @@ def reindex(
             and not report.has_changes
             and prev.index.manifest.model_id == embedder.model_id
             and prev.index.manifest.index_type == index_type
-            and _same_bank(prev.path, bank, bank_hash, bank_prefix)
+            and _same_bank(prev.path, bank, bank_prefix)
         ):
             report.generation = None
             report_progress("done", 0, 0)
@@ -213,17 +211,10 @@ def reindex(
                 embedded=embedded,
                 started=started,
                 index_type=index_type,
+                bank=bank,
+                bank_vectors=bank_vectors,
+                bank_prefix=bank_prefix,
             )
-            if bank:
-                write_bank(
-                    staging,
-                    chunks,
-                    bank,
-                    bank_vectors,
-                    _staged_analyzer(staging),
-                    prefix=bank_prefix,
-                    bank_hash=bank_hash or "",
-                )
             checkpoint("writing")
             write_file_durably(staging / DOCUMENTS, documents_json(DocumentRecord.of(d) for d in docs))
             report_progress("writing", 1, 1)
@@ -272,12 +263,12 @@ def reindex(
             lock.release()
 
 
-def _same_bank(path: Path | None, bank: Sequence[BankQuestion], bank_hash: str | None, prefix: str) -> bool:
+def _same_bank(path: Path | None, bank: Sequence[BankQuestion], prefix: str) -> bool:
     """Whether the generation at ``path`` holds this bank, embedded the same way (no bank on both sides counts)."""
     meta = read_bank_meta(path) if path is not None else None
     if meta is None:
         return not bank
-    return bool(bank) and meta.get("hash") == bank_hash and meta.get("prefix") == prefix
+    return bool(bank) and meta.get("hash") == bank_hash(bank) and meta.get("prefix") == prefix
 
 
 def _embed_bank(
@@ -293,12 +284,6 @@ def _embed_bank(
     return embed_with_cache(
         [q.text for q in bank], embedder.model_id, lambda: embedder.dim, embedder.embed_passages, cache
     )
-
-
-def _staged_analyzer(staging: Path) -> Analyzer:
-    """The analyser the staged lexical index recorded (the bank's field must be analysed the same way)."""
-    meta = json.loads((staging / LEXICAL_DIR / LEXICAL_META).read_text(encoding="utf-8"))
-    return create_analyzer(meta["analyzer"])
 
 
 def documents_of(chunks: Sequence[Chunk]) -> list[Document]:
@@ -334,6 +319,5 @@ def build_from_chunks(
         cache=cache,
         options=ReindexOptions(full=True),
         bank=bank,
-        bank_hash=bank_hash(bank),
         bank_prefix=bank_prefix,
     )

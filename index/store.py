@@ -12,9 +12,10 @@ from pathlib import Path
 import faiss
 import numpy as np
 
-from ingest.models import Chunk
+from ingest.models import BankQuestion, Chunk
 
 from .ann import build_faiss_index, index_type_of
+from .bank import write_bank
 from .errors import CorruptIndexError, IncompatibleIndexError, IndexNotFoundError
 from .files import FILE_MODE, write_atomic
 from .generations import resolve_index_dir
@@ -47,8 +48,11 @@ def write_index_files(
     embedded: int,
     started: float,
     index_type: str = "flat",
+    bank: Sequence[BankQuestion] = (),
+    bank_vectors: np.ndarray | None = None,
+    bank_prefix: str = "query",
 ) -> Manifest:
-    """Write vectors.faiss, chunks.jsonl, lexical/ and manifest.json (last) into a staging directory."""
+    """Write vectors.faiss, chunks.jsonl, lexical/, bank/ (with a question bank) and manifest.json (last)."""
     dim = int(vectors.shape[1])
     index = build_faiss_index(vectors, dim, index_type)
     faiss.write_index(index, str(out_dir / VECTORS))
@@ -67,7 +71,11 @@ def write_index_files(
         index_type=index_type_of(index),
     )
     # The lexical (BM25) index is part of every index, written before the manifest like the rest.
-    write_lexical_index(chunks, out_dir)
+    analyzer = write_lexical_index(chunks, out_dir)
+    if bank:
+        assert bank_vectors is not None
+        # The bank's BM25 field must be analysed as the text was.
+        write_bank(out_dir, chunks, bank, bank_vectors, analyzer, prefix=bank_prefix)
     write_atomic(out_dir / MANIFEST, json.dumps(manifest.to_dict(), indent=2).encode("utf-8"))
     return manifest
 

@@ -35,6 +35,15 @@ def statute_slug(number: str) -> str:
     return number.replace("/", "-")
 
 
+def normalise_section(section: str) -> str:
+    """``52a``, ``52 A``, ``52 a §`` → ``52 a``: the one form in which sections are compared."""
+    s = " ".join(section.lower().replace("§", " ").split())
+    m = re.fullmatch(r"(\d+)\s?([a-zåäö]+)?", s)
+    if not m:
+        return s
+    return f"{m.group(1)} {m.group(2)}" if m.group(2) else m.group(1)
+
+
 def section_slug(number: str | None) -> str:
     """``52 a`` → ``52a``; None (entry-into-force provision) → ``voimaantulo``."""
     if number is None:

@@ -18,6 +18,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
+from .chunking import normalise_section
 from .errors import QuestionBankError
 from .models import BankQuestion, Chunk, Document, text_hash
 
@@ -57,12 +58,6 @@ def normalise_space(text: str) -> str:
     return " ".join(text.split())
 
 
-def _section(value: str) -> str:
-    s = " ".join(value.lower().replace("§", " ").split())
-    m = re.fullmatch(r"(\d+)\s?([a-z])?", s)
-    return (f"{m.group(1)} {m.group(2)}" if m.group(2) else m.group(1)) if m else s
-
-
 def bank_files(directory: str | Path) -> list[Path]:
     """The bank's TOML files in name order ([] when the folder does not exist)."""
     path = Path(directory)
@@ -98,7 +93,7 @@ def read_bank_file(path: Path) -> list[BankEntry]:
             continue
         values: dict[str, str] = {k: raw[k] for k in ("section", "lang", "q", "answer")}
         act = raw.get("act", statute)
-        section = _section(values["section"])
+        section = normalise_section(values["section"])
         if not isinstance(act, str) or not STATUTE_RE.match(act):
             problems.append(f"{where}: 'act' must be a statute number like \"1218/2020\", got {act!r}")
         elif not SECTION_RE.match(section):
@@ -167,7 +162,7 @@ def attach_bank(entries: Iterable[BankEntry], documents: Sequence[Document]) -> 
                 continue
             acts.add((c.statute, c.lang))
             if c.section is not None:
-                sections.setdefault((c.statute, _section(c.section), c.lang), []).append(chunk)
+                sections.setdefault((c.statute, normalise_section(c.section), c.lang), []).append(chunk)
     problems: list[str] = []
     questions: list[BankQuestion] = []
     skipped = 0

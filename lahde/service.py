@@ -27,7 +27,7 @@ from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corp
 from ingest.errors import IngestError, SkippedSource, SourceFormatError
 from ingest.manifest import SourcesConfig
 from ingest.models import Document
-from ingest.questions import DEFAULT_BANK, BankReport, attach_bank, bank_files, bank_hash, load_bank
+from ingest.questions import DEFAULT_BANK, BankReport, attach_bank, bank_files, load_bank
 from ingest.tokens import estimate_tokens
 from retrieval.glossary import DEFAULT_GLOSSARY
 from retrieval.search import RetrievalConfig, Searcher
@@ -251,7 +251,6 @@ def reindex(
                 lock=lock,
                 stats={"inputs": inputs, "ingest": _ingest_summary(report)} if inputs else {},
                 bank=bank.questions,
-                bank_hash=bank_hash(bank.questions),
                 bank_prefix=settings.bank_prefix,
             )
         finally:

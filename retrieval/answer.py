@@ -174,14 +174,16 @@ class AnswerDrafter:
         texts = [h.chunk.text[s:e] for h, s, e in candidates]
         cosines = self._sentence_vectors(texts) @ query_vec if texts else np.zeros(0, dtype=np.float32)
         passages = {h.chunk.id: float(self.searcher.index.vector(h.chunk.id) @ query_vec) for h in hits}
-        bank = self._bank_scores(candidates, query_vec) if self.scorer.uses_bank else np.full(len(texts), -1.0)
+        bank = self._bank_scores(candidates, query_vec) if self.scorer.uses("bank") else np.full(len(texts), -1.0)
+        # Analysing every candidate sentence is the costly feature: skipped when its weight is 0.
+        overlap = self.scorer.uses("overlap")
         query_terms = frozenset(prepared.terms)
         features = np.array(
             [
                 (
                     float(cosines[n]),
                     max(0.0, float(bank[n])),
-                    term_overlap(query_terms, self._sentence_terms(h.chunk, texts[n])),
+                    term_overlap(query_terms, self._sentence_terms(h.chunk, texts[n])) if overlap else 0.0,
                     1.0 / h.rank,
                     passages[h.chunk.id],
                 )
@@ -238,7 +240,7 @@ class AnswerDrafter:
         """Per candidate sentence, the best query cosine of the bank questions whose answer phrase it holds (-1: none)."""
         out = np.full(len(candidates), -1.0, dtype=np.float32)
         bank = self.searcher.bank
-        if bank is None or not self.searcher.config.use_bank:
+        if bank is None or not self.searcher.bank_active:
             return out
         sims: dict[int, float] = {}
         for n, (hit, s, e) in enumerate(candidates):

@@ -11,6 +11,7 @@ import re
 from collections.abc import Mapping, Sequence
 
 from index.analysis import LANGS, Analyzer
+from ingest.chunking import normalise_section
 from ingest.models import Chunk
 
 from .types import Reference
@@ -24,15 +25,6 @@ _SECTIONS = re.compile(
     re.IGNORECASE,
 )
 _ONE_SECTION = re.compile(_SECTION_NO, re.IGNORECASE)
-
-
-def normalise_section(section: str) -> str:
-    """``52a``, ``52 A``, ``52 a §`` → ``52 a``: the one form in which sections are compared."""
-    s = " ".join(section.lower().replace("§", " ").split())
-    m = re.fullmatch(r"(\d+)\s?([a-zåäö]+)?", s)
-    if not m:
-        return s
-    return f"{m.group(1)} {m.group(2)}" if m.group(2) else m.group(1)
 
 
 def names_a_section(query: str) -> bool:

@@ -16,7 +16,7 @@ from embedding.types import Embedder
 from index.analysis import LANGS, guess_lang
 from index.bank import BankIndex
 from index.errors import IndexError_
-from index.lexical import LexicalIndex, top_k
+from index.lexical import LexicalIndex, best_of, top_k
 from index.store import VectorIndex
 
 from .errors import GlossaryError
@@ -304,12 +304,12 @@ class Searcher:
         mask = self.mask(pq.filters)
         ranked = self.index.search(vec, k, mask)
         c = self.config
-        if self.bank is None or not c.use_bank or c.bank_dense == "off" or not len(self.bank):
+        if self.bank is None or not self.bank_active or c.bank_dense == "off":
             return ranked
         by_bank = self.bank.dense_scores(pq.vector) - c.bank_dense_margin
         if mask is not None:
             by_bank = np.where(mask, by_bank, -np.inf)
-        from_bank = [(i, float(by_bank[i])) for i in _best_finite(by_bank, k)]
+        from_bank = [(i, float(by_bank[i])) for i in best_of(by_bank, np.flatnonzero(np.isfinite(by_bank)), k)]
         if c.bank_dense == "list":
             return weighted([ranked, from_bank], [1.0, c.bank_dense_weight])[:k]
         # Multi-vector: a chunk scores the best of its own cosine and its questions' cosines.
@@ -326,7 +326,7 @@ class Searcher:
         if pq.expansion_terms:
             scores = scores + self.config.glossary_weight * self.lexical.scores(pq.expansion_terms)
         c = self.config
-        if self.bank is not None and c.use_bank and c.bank_field_weight > 0 and len(self.bank):
+        if self.bank is not None and self.bank_active and c.bank_field_weight > 0:
             field = self.bank.field_scores(pq.terms)
             if pq.expansion_terms:
                 field = field + c.glossary_weight * self.bank.field_scores(pq.expansion_terms)
@@ -367,14 +367,6 @@ class Searcher:
         # best BM25 score in lexical mode), so scores still never rise with rank.
         top = max([1.0] + [sc for _i, sc in ranked[:1]])
         return [(i, top) for i in wanted] + [(i, s) for i, s in ranked if i not in wanted_set]
-
-
-def _best_finite(scores: np.ndarray, k: int) -> list[int]:
-    """Positions of the k highest finite scores (ties in position order)."""
-    finite = np.flatnonzero(np.isfinite(scores))
-    if finite.size > k:
-        finite = finite[np.argpartition(-scores[finite], k - 1)[:k]]
-    return sorted(finite.tolist(), key=lambda i: (-float(scores[i]), i))
 
 
 def load_bank(index: VectorIndex) -> BankIndex | None:

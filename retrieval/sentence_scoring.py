@@ -41,10 +41,9 @@ class SentenceScorer:
         if len(self.weights) != len(FEATURES):
             raise ValueError(f"a sentence scorer needs {len(FEATURES)} weights ({', '.join(FEATURES)})")
 
-    @property
-    def uses_bank(self) -> bool:
-        """Whether the bank feature counts (the drafter skips computing it otherwise)."""
-        return self.weights[FEATURES.index("bank")] != 0 or self.bank_bonus != 0
+    def uses(self, feature: str) -> bool:
+        """Whether a feature counts in the score (the drafter computes only those; the others are 0)."""
+        return self.weights[FEATURES.index(feature)] != 0 or (feature in ("bank", "cosine") and self.bank_bonus != 0)
 
     def score(self, features: np.ndarray) -> np.ndarray:
         """Scores of a (sentences × features) matrix."""

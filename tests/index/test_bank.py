@@ -71,10 +71,10 @@ def test_filters_apply_to_bank_matches(bank_root):
 
 def test_an_unchanged_bank_keeps_the_generation_and_a_changed_one_writes_a_new_one(bank_root):
     emb = HashingEmbedder()
-    same = reindex(bank_root, documents_of(FI), emb, bank=BANK, bank_hash=bank_hash(BANK))
+    same = reindex(bank_root, documents_of(FI), emb, bank=BANK)
     assert not same.switched
     fewer = BANK[:2]
-    changed = reindex(bank_root, documents_of(FI), emb, bank=fewer, bank_hash=bank_hash(fewer))
+    changed = reindex(bank_root, documents_of(FI), emb, bank=fewer)
     assert changed.switched and changed.report.stats["bank"] == {"questions": 2, "embedded": 0, "prefix": "query"}
     dropped = reindex(bank_root, documents_of(FI), emb)
     assert dropped.switched and not (dropped.current_dir / BANK_DIR).exists()
