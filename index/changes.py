@@ -119,6 +119,10 @@ def format_report(report: ChangeReport, *, diff: bool = False) -> str:
                 lines.append(f"      {mark} {ch.id}  {ch.label}")
                 if diff and mark == "~":
                     lines.extend("        " + line for line in ch.diff().splitlines())
+    for w in report.wordings_changed:
+        what = "wording in force changed" if w.get("in_force_changed") else "wordings over time changed"
+        acts = ", ".join(w.get("acts") or [])
+        lines.append(f"  § {w['statute']} {w['section']} § ({w['lang']}): {what} [{w['status']}] {acts}".rstrip())
     for f in report.documents_failed:
         kept = f"; kept {f['kept']} from the previous generation" if f.get("kept") else ""
         lines.append(f"  ! {f['path']}: {f['error']}{kept}")

@@ -21,6 +21,7 @@ import numpy as np
 
 from embedding.cache import EmbeddingCache, embed_with_cache
 from embedding.types import Embedder
+from ingest.consolidation_model import StatuteHistory
 from ingest.errors import IngestError
 from ingest.models import BankQuestion, Chunk, Document, text_hash
 from ingest.questions import bank_hash
@@ -34,6 +35,7 @@ from .generations import IndexRoot, ReindexLock, checkpoint
 from .lexical import LEXICAL_DIR
 from .store import CHUNKS, MANIFEST, VECTORS, VectorIndex, check_unique_ids, read_manifest, write_index_files
 from .types import DocumentRecord, ReindexOptions, ReindexResult
+from .wordings import changed_wordings, write_wordings
 
 logger = logging.getLogger(__name__)
 
@@ -124,12 +126,16 @@ def reindex(
     stats: dict | None = None,
     bank: Sequence[BankQuestion] = (),
     bank_prefix: str = "query",
+    wordings: Sequence[StatuteHistory] = (),
+    wordings_on: str | None = None,
 ) -> ReindexResult:
     """Bring the index at ``root`` up to date with ``documents``; see the module docstring.
 
     ``stats`` are stored in the new generation's change report (the caller's record of its inputs).
     ``bank`` is the question bank tied to these documents' chunks (index.bank); a changed bank
-    is a change like a changed document.
+    is a change like a changed document. ``wordings`` are the amended sections' histories
+    (ingest.consolidation) and ``wordings_on`` the date whose wording the chunks hold, written with
+    the generation (index.wordings).
     """
     if bank_prefix not in PREFIXES:
         raise ValueError(f"bank_prefix must be one of {PREFIXES}, got {bank_prefix!r}")
@@ -217,6 +223,9 @@ def reindex(
             )
             checkpoint("writing")
             write_file_durably(staging / DOCUMENTS, documents_json(DocumentRecord.of(d) for d in docs))
+            write_wordings(staging, wordings, wordings_on)
+            on = wordings_on or datetime.now(timezone.utc).date().isoformat()
+            report.wordings_changed = changed_wordings(prev.path, wordings, on)
             report_progress("writing", 1, 1)
             report.generation = f"gen-{number:06d}"
             report.built_at = datetime.now(timezone.utc).isoformat(timespec="seconds")
@@ -306,6 +315,8 @@ def build_from_chunks(
     cache: EmbeddingCache | None = None,
     bank: Sequence[BankQuestion] = (),
     bank_prefix: str = "query",
+    wordings: Sequence[StatuteHistory] = (),
+    wordings_on: str | None = None,
 ) -> ReindexResult:
     """A full build of plain chunks (benchmarks, tests) through :func:`reindex`, the one write path.
 

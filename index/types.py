@@ -123,6 +123,9 @@ class ChangeReport:
     chunks: dict[str, int] = field(default_factory=dict)  # added/changed/unchanged/removed → count
     embedded: int = 0
     stats: dict = field(default_factory=dict)
+    # Amended sections whose wording (in force, or enacted for later) differs from the previous
+    # generation's: {statute, lang, section, status, in_force_changed, acts} (index.wordings).
+    wordings_changed: list[dict] = field(default_factory=list)
 
     @property
     def has_changes(self) -> bool:
@@ -145,6 +148,7 @@ class ChangeReport:
             "chunks": self.chunks,
             "embedded": self.embedded,
             "stats": self.stats,
+            "wordings_changed": self.wordings_changed,
         }
 
     @classmethod
@@ -163,6 +167,7 @@ class ChangeReport:
             chunks=d["chunks"],
             embedded=d.get("embedded", 0),
             stats=d.get("stats", {}),
+            wordings_changed=d.get("wordings_changed", []),
         )
 
 

@@ -40,7 +40,7 @@ _NUM = r"\d+(?:\s?[a-z](?![a-zåäö]))?"
 _SEP = r"(?:\s*,\s*|\s+ja\s+|\s+sekä\s+|\s+och\s+|\s+samt\s+|\s*[–-]\s*)"
 _RUN_RE = re.compile(rf"(?<![\d/])({_NUM}(?:{_SEP}{_NUM})*)\s*§(:n|:ään|:ssä|:ää)?")
 _PART_END_RE = re.compile(
-    r",(?!\s*\d+(?:\s?[a-z](?![a-zåäö]))?\s*(?:,|ja\b|och\b|[–-]))|\s+sekä\s+|\s+samt\s+|\s+seuraavasti|\s+som följer|;|\s+(?:tulee|tulevat|träder)\b"
+    r",(?!\s*\d+(?:\s?[a-z](?![a-zåäö]))?\s*(?:,|ja\b|och\b|[–-]))|\s+sekä\s+|\s+samt\s+|\s+seuraavasti|\s+som följer|;|(?:^|\s+)(?:tulee|tulevat|träder|kumoaminen|upphävandet)\b"
 )
 _MONTHS_FI = {
     m: i
@@ -163,7 +163,7 @@ def parse_amendment(statute: Statute) -> list[SectionChange]:
     """
     clauses = [p for p in statute.preamble if _VERB_RE.search(p)]
     if not clauses:
-        return []
+        return _repealing_act(statute)
     text = " ".join(clauses)
     target = _TARGET_RE.search(text)
     if target is None:
@@ -205,6 +205,38 @@ def parse_amendment(statute: Statute) -> list[SectionChange]:
             # Another date for only a part of what the act changes in this section.
             extra.append(replace(records[same[0]], part=part, date=date))
     return records + extra
+
+
+_REPEALS_RE = re.compile(r"^(?:Tällä (?:lailla|asetuksella) kumotaan|Genom denna (?:lag|förordning) upphävs)\b")
+
+
+def _repealing_act(statute: Statute) -> list[SectionChange]:
+    """A short act that only repeals sections, saying so in its own 1 § rather than its preamble.
+
+    1237/2021: "Tällä lailla kumotaan ammatillisesta koulutuksesta annetun lain (531/2017) 110 §."
+    An enacted statute's own repeal of older laws sits among many sections and is not read here.
+    """
+    numbered = [s for s in statute.sections if s.number]
+    if not numbered or len(numbered) > 3 or not _REPEALS_RE.match(numbered[0].text):
+        return []
+    text = numbered[0].text
+    target = _TARGET_RE.search(text)
+    if target is None:
+        return []
+    paragraphs = [s.text for s in numbered[1:]] + list(statute.entry_into_force)
+    general, _ = entry_into_force(paragraphs)
+    # Finnish names the sections after the statute, Swedish before it ("upphävs 110 § i lagen … (531/2017)").
+    refs = section_refs(text[target.end() :]) or section_refs(text[: target.start()])
+    return [SectionChange(target.group(1), n, "repeal", part, statute.number, general) for n, part in refs]
+
+
+def chapter_dates(paragraphs: Iterable[str], chapter: str) -> str | None:
+    """The date an entry-into-force provision gives a chapter heading apart (``6 luvun otsikko``)."""
+    pattern = re.compile(rf"\b{re.escape(chapter)}\s+(?:luvun otsikko|kap\.)|rubriken för {re.escape(chapter)} kap")
+    for sentence in _sentences(paragraphs):
+        if _IN_FORCE_RE.search(sentence) and pattern.search(sentence):
+            return parse_date(sentence)
+    return None
 
 
 def amendment_index(changes: Iterable[SectionChange]) -> dict[tuple[str, str], tuple[Amendment, ...]]:

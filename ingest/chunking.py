@@ -8,6 +8,7 @@ from collections.abc import Mapping, Sequence
 from dataclasses import replace
 
 from .amendments import SectionChange
+from .consolidation_model import WordingNote, act_key, as_amended
 from .finlex import Section, Statute
 from .kohdat import split_kohdat
 from .models import Amendment, Chunk, Citation, Document
@@ -118,6 +119,40 @@ def _split_momentit(
     return runs
 
 
+def _with_wording(
+    citation: Citation, note: WordingNote, statute: Statute, on: str | None, numbers: tuple[int, ...]
+) -> Citation:
+    """A citation that says which wording the chunk holds and, when amended, "sellaisena kuin se on laissa …"."""
+    if note.status != "consolidated":
+        return replace(citation, consolidation=note.status)
+    chosen = (
+        [note.momentti_acts[n - 1] for n in numbers if 0 < n <= len(note.momentti_acts)]
+        if numbers
+        else list(note.momentti_acts)
+    )
+    acts = tuple(
+        sorted(
+            {a for group in chosen for a in group} | ({note.repealed_by} if note.repealed_by else set()), key=act_key
+        )
+    )
+    updated = replace(
+        citation,
+        consolidation="consolidated",
+        in_force_on=on,
+        wording_since=note.since,
+        wording_acts=acts,
+        repealed_by=note.repealed_by,
+    )
+    return replace(updated, label=_amended_label(citation.label, updated, statute))
+
+
+def _amended_label(label: str, citation: Citation, statute: Statute) -> str:
+    phrase = as_amended(citation.wording_acts, statute.number, statute.kind, statute.lang)
+    if citation.repealed_by:
+        phrase = ""
+    return f"{label} ({phrase})" if phrase and not label.endswith(f"({phrase})") else label
+
+
 def _span(first: int, last: int) -> str:
     return f"m{first}" if first == last else f"m{first}-{last}"
 
@@ -129,11 +164,15 @@ def statute_to_document(
     count_tokens: TokenCounter = estimate_tokens,
     amendments: Mapping[tuple[str, str], tuple[Amendment, ...]] | None = None,
     amends: Sequence[SectionChange] = (),
+    wordings: Mapping[str, WordingNote] | None = None,
+    in_force_on: str | None = None,
 ) -> Document:
     """Make cited chunks: one per section (§), or per run of whole momentit for long sections.
 
     ``amendments`` maps (statute, section) to the acts that changed that section; ``amends`` are
-    the changes this statute (an amending act) makes to another.
+    the changes this statute (an amending act) makes to another. ``wordings`` says, per section
+    number, what consolidation did to an amended section (the statute then holds its wording in
+    force on ``in_force_on``).
     """
     slug = statute_slug(statute.number)
     doc_id = f"{statute.lang}.{slug}"
@@ -178,6 +217,10 @@ def statute_to_document(
             in_force=min((c.date for c in own if c.date), default=None) if own else None,
             momentti_count=len(section.subsections),
         )
+        note = (wordings or {}).get(section.number or "") if section.kind == "Pykala" else None
+        enacted = citation
+        if note is not None:
+            citation = _with_wording(enacted, note, statute, in_force_on, ())
         whole_tokens = count_tokens(f"{context}\n{section.text}")
         if (
             max_tokens is None
@@ -199,18 +242,21 @@ def statute_to_document(
                 chunks.append(Chunk(id=chunk_id, text=text, citation=citation, context=context, tokens=tokens))
                 continue
             base_label = section_label(statute, section, numbers, with_chapter=per_chapter)
+            run = _with_wording(enacted, note, statute, in_force_on, numbers) if note is not None else citation
             if not kohdat:
-                part = replace(citation, subsections=numbers, label=base_label)
+                part = replace(run, subsections=numbers, label=_amended_label(base_label, run, statute))
                 chunk = Chunk(f"{chunk_id}.{_span(first, last)}", text, part, context, tokens)
                 chunks.append(chunk)
                 continue
             for items, run_text in kohdat:
                 span = items[0] if len(items) == 1 else f"{items[0]}–{items[-1]}"
                 part = replace(
-                    citation,
+                    run,
                     subsections=numbers,
                     kohdat=items,
-                    label=f"{base_label} {span} {_LABELS.get(statute.lang, _LABELS['fi'])['kohta']}",
+                    label=_amended_label(
+                        f"{base_label} {span} {_LABELS.get(statute.lang, _LABELS['fi'])['kohta']}", run, statute
+                    ),
                 )
                 key = f"{_span(first, last)}.k{section_slug(items[0])}" + (
                     f"-{section_slug(items[-1])}" if len(items) > 1 else ""

@@ -13,15 +13,19 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
+from datetime import datetime, timezone
 from pathlib import Path
 
 from .akn import is_akn, read_akn
 from .amendments import SectionChange, amendment_index, parse_amendment
 from .chunking import DEFAULT_MAX_TOKENS, statute_to_document
+from .consolidation import consolidate_all
+from .consolidation_model import StatuteHistory
 from .errors import IngestError, SkippedSource, SourceFormatError
 from .finlex import Statute, read_statute
 from .guide_chunks import GuideMeta, guide_to_document
 from .guides import read_guide
+from .in_force import statute_in_force
 from .manifest import SourceEntry, SourcesConfig, load_sources
 from .models import Document
 from .tokens import TokenCounter, estimate_tokens
@@ -32,6 +36,7 @@ __all__ = [
     "IngestOptions",
     "IngestReport",
     "SourcesConfig",
+    "consolidation_of",
     "corpus_files",
     "ingest_corpus",
     "ingest_files",
@@ -49,6 +54,12 @@ class IngestOptions:
     max_tokens: int | None = DEFAULT_MAX_TOKENS  # per chunk, context line included
     count_tokens: TokenCounter = estimate_tokens
     max_bytes: int = DEFAULT_MAX_BYTES  # larger files are skipped
+    consolidate: bool = True  # amended sections hold their wording in force (ingest.consolidation)
+    in_force_on: str | None = None  # ISO date of that wording; None = the day of the ingest (UTC)
+
+    def in_force_date(self) -> str:
+        """The date whose wording consolidated sections hold."""
+        return self.in_force_on or datetime.now(timezone.utc).date().isoformat()
 
 
 @dataclass
@@ -59,6 +70,7 @@ class IngestReport:
     errors: list[IngestError] = field(default_factory=list)
     skipped: list[IngestError] = field(default_factory=list)
     seconds: float = 0.0
+    consolidation: list[StatuteHistory] = field(default_factory=list)  # amended statutes' sections over time
 
     @property
     def chunk_count(self) -> int:
@@ -122,14 +134,25 @@ def _documents_from_statutes(
     for i, (statute, _) in enumerate(statutes):
         by_lang.setdefault(statute.lang, []).extend(changes[i])
     index = {lang: amendment_index(items) for lang, items in by_lang.items()}
+    histories: dict[tuple[str, str], StatuteHistory] = {}
+    if options.consolidate:
+        report.consolidation = consolidate_all([s for s, _ in statutes])
+        histories = {(h.statute, h.lang): h for h in report.consolidation}
+    on = options.in_force_date()
     seen: dict[str, str] = {}
     for i, (statute, entry) in enumerate(statutes):
+        history = histories.get((statute.number, statute.lang))
+        wordings = None
+        if history is not None:
+            statute, wordings = statute_in_force(statute, history, on)
         doc = statute_to_document(
             statute,
             max_tokens=options.max_tokens,
             count_tokens=options.count_tokens,
             amendments=index.get(statute.lang, {}),
             amends=changes[i],
+            wordings=wordings,
+            in_force_on=on if history is not None else None,
         )
         if doc.id in seen:
             report.add_error(SkippedSource(statute.source_path, f"same statute as {seen[doc.id]} ({doc.id})"))
@@ -166,6 +189,26 @@ def ingest_files(
     _documents_from_statutes(statutes, options, report)
     report.seconds += time.perf_counter() - started
     return report
+
+
+def consolidation_of(
+    config: SourcesConfig, max_bytes: int = DEFAULT_MAX_BYTES
+) -> tuple[list[StatuteHistory], list[IngestError]]:
+    """Read the config's statutes (nothing else) and consolidate them: for `lahde consolidation`."""
+    statutes: list[Statute] = []
+    errors: list[IngestError] = []
+    for path in corpus_files(config):
+        if path.suffix.lower() != ".xml":
+            continue
+        try:
+            config.confine(path)
+            check_file(path, max_bytes)
+            statutes.append(read_statute_file(path))
+        except SkippedSource:
+            continue
+        except IngestError as exc:
+            errors.append(exc)
+    return consolidate_all(statutes), errors
 
 
 def ingest_guide(entry: SourceEntry, options: IngestOptions) -> Document:
@@ -266,7 +309,9 @@ def inputs_fingerprint(
         digest.update(f"{label}\0{len(data)}\0".encode())
         digest.update(data)
 
-    add("options", f"{options.max_tokens}|{options.max_bytes}|{counter}|{extra}".encode())
+    # The date matters: consolidated sections hold the wording in force that day.
+    wording = options.in_force_date() if options.consolidate else "enacted"
+    add("options", f"{options.max_tokens}|{options.max_bytes}|{counter}|{wording}|{extra}".encode())
     for path in extra_files:
         add(f"extra:{path}", _read_or_missing(path))
     add("manifest", _read_or_missing(manifest_path))

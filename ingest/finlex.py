@@ -32,10 +32,12 @@ _WS_RE = re.compile(r"\s+")
 
 @dataclass(frozen=True)
 class Subsection:
-    """One momentti: its text, and for a list subsection its numbered items (kohdat)."""
+    """One momentti: its text, and for a list subsection its numbered items (kohdat) and lead-in."""
 
     text: str
     items: tuple[str, ...] = ()
+    lead: str | None = None  # a list momentti's lead-in (johdantokappale); None for a plain one
+    partial: bool = False  # an amending act's list momentti that leaves kohdat out (– – –)
 
 
 @dataclass(frozen=True)
@@ -160,8 +162,11 @@ def _read_subsection(elem: ET.Element) -> Subsection | None:
         lead = _child_text(elem, f"{SAA}MomenttiJohdantoKooste") or ""
         items: list[str] = []
         lines = [lead] if lead else []
+        partial = False
         for child in elem:
-            if child.tag == f"{SAA}MomenttiKohtaKooste":
+            if child.tag == f"{SIS}Katkoviiva":
+                partial = True
+            elif child.tag == f"{SAA}MomenttiKohtaKooste":
                 item = _text(child)
                 items.append(item)
                 lines.append(item)
@@ -176,7 +181,7 @@ def _read_subsection(elem: ET.Element) -> Subsection | None:
                 if extra:
                     lines.append(extra)
         text = "\n".join(line for line in lines if line)
-        return Subsection(text, tuple(items)) if text else None
+        return Subsection(text, tuple(items), lead or None, partial) if text else None
     return None
 
 
@@ -194,7 +199,7 @@ def _read_section(elem: ET.Element, chapter: str | None, chapter_heading: str | 
             table = _table_text(child)
             if subsections and table:
                 last = subsections[-1]
-                subsections[-1] = Subsection(f"{last.text}\n{table}", last.items)
+                subsections[-1] = Subsection(f"{last.text}\n{table}", last.items, last.lead, last.partial)
             elif table:
                 subsections.append(Subsection(table))
             continue

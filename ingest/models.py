@@ -82,6 +82,12 @@ class Citation:
     in_force: str | None = None  # amending act's section: ISO date it takes effect
     momentti_count: int | None = None  # momentit in the whole section (statutes)
     kohdat: tuple[str, ...] = ()  # kohdat held, when one long list momentti is split ("5", "6", …)
+    # Added for issue 16 (the law in force); all optional so older chunks.jsonl files still load.
+    consolidation: str | None = None  # amended section: "consolidated" (text in force) | "apart" (enacted text)
+    in_force_on: str | None = None  # the date whose wording a consolidated chunk holds
+    wording_since: str | None = None  # that wording took effect
+    wording_acts: tuple[str, ...] = ()  # the acts whose text the chunk holds, oldest first
+    repealed_by: str | None = None  # a repealed section's stub: the repealing act
 
     def to_dict(self) -> dict:
         """Return the citation as JSON-ready data."""
@@ -110,6 +116,11 @@ class Citation:
             "in_force": self.in_force,
             "momentti_count": self.momentti_count,
             "kohdat": list(self.kohdat),
+            "consolidation": self.consolidation,
+            "in_force_on": self.in_force_on,
+            "wording_since": self.wording_since,
+            "wording_acts": list(self.wording_acts),
+            "repealed_by": self.repealed_by,
         }
 
     @classmethod
@@ -119,6 +130,7 @@ class Citation:
         values["subsections"] = tuple(values.get("subsections") or ())
         values["heading_path"] = tuple(values.get("heading_path") or ())
         values["kohdat"] = tuple(values.get("kohdat") or ())
+        values["wording_acts"] = tuple(values.get("wording_acts") or ())
         values["amendments"] = tuple(Amendment.from_dict(a) for a in values.get("amendments") or ())
         return cls(**values)
 

@@ -16,6 +16,8 @@ from embedding.errors import EmbeddingError
 from index.changes import format_report, reports_since
 from index.errors import IndexError_
 from index.generations import IndexRoot, ReindexLock
+from index.wordings import statute_history_to_dict
+from ingest.consolidation_report import format_consolidation
 from ingest.errors import IngestError, QuestionBankError
 from ingest.fetch import FetchError, fetch_sources
 from ingest.manifest import load_sources
@@ -174,6 +176,23 @@ def changes(index: Path | None, since: str | None, diff: bool, as_json: bool) ->
         _echo("No generations after that one.")
     for report in reports:
         _echo(format_report(report, diff=diff))
+
+
+@main.command()
+@click.option("--statute", help="Only this statute, e.g. 531/2017.")
+@click.option("--sections", is_flag=True, help="List every consolidated section's wordings too.")
+@click.option("--json", "as_json", is_flag=True, help="Print the histories as JSON.")
+def consolidation(statute: str | None, sections: bool, as_json: bool) -> None:
+    """Report which amended sections are consolidated automatically and which are left apart (and why)."""
+    histories, errors = service.consolidation(_settings(None))
+    if statute:
+        histories = [h for h in histories if h.statute == statute]
+    if as_json:
+        _echo(json.dumps([statute_history_to_dict(h) for h in histories], ensure_ascii=False, indent=1))
+    else:
+        _echo(_printable(format_consolidation(histories, sections=sections)))
+    for error in errors:
+        _echo(f"! {_printable(str(error))}", err=True)
 
 
 @main.command()

@@ -23,7 +23,16 @@ from index.reindex import Progress
 from index.reindex import reindex as run_reindex
 from index.store import read_manifest
 from index.types import ChangeReport, Manifest, ReindexOptions, ReindexResult
-from ingest.corpus import IngestOptions, IngestReport, corpus_files, ingest_corpus, inputs_fingerprint, load_sources
+from ingest.consolidation_model import StatuteHistory
+from ingest.corpus import (
+    IngestOptions,
+    IngestReport,
+    consolidation_of,
+    corpus_files,
+    ingest_corpus,
+    inputs_fingerprint,
+    load_sources,
+)
 from ingest.errors import IngestError, SkippedSource, SourceFormatError
 from ingest.manifest import SourcesConfig
 from ingest.models import Document
@@ -79,7 +88,11 @@ def ingest_options(settings: Settings) -> IngestOptions:
     """Chunk size, token counter and file size limit from the settings."""
     counter = model_token_counter() if settings.chunk_token_count == "model" else estimate_tokens
     return IngestOptions(
-        max_tokens=settings.chunk_max_tokens, count_tokens=counter, max_bytes=settings.ingest_max_bytes
+        max_tokens=settings.chunk_max_tokens,
+        count_tokens=counter,
+        max_bytes=settings.ingest_max_bytes,
+        consolidate=settings.consolidate,
+        in_force_on=settings.in_force_on.isoformat() if settings.in_force_on else None,
     )
 
 
@@ -96,6 +109,11 @@ def ingest(
     return ingest_corpus(config, on_file=on_file, options=ingest_options(settings))
 
 
+def consolidation(settings: Settings) -> tuple[list[StatuteHistory], list[IngestError]]:
+    """The amended statutes' sections over time, read from the sources (no index, no model)."""
+    return consolidation_of(sources_config(settings), settings.ingest_max_bytes)
+
+
 def bank_dir(settings: Settings) -> Path | None:
     """The question bank's folder, or None when the settings turn the bank off."""
     if not settings.use_bank:
@@ -105,7 +123,12 @@ def bank_dir(settings: Settings) -> Path | None:
 
 def fingerprint(settings: Settings, config: SourcesConfig) -> str:
     """The hash of what an ingest with these settings would read (ingest.corpus.inputs_fingerprint)."""
-    options = IngestOptions(max_tokens=settings.chunk_max_tokens, max_bytes=settings.ingest_max_bytes)
+    options = IngestOptions(
+        max_tokens=settings.chunk_max_tokens,
+        max_bytes=settings.ingest_max_bytes,
+        consolidate=settings.consolidate,
+        in_force_on=settings.in_force_on.isoformat() if settings.in_force_on else None,
+    )
     folder = bank_dir(settings)
     files = bank_files(folder) if folder is not None else []
     how = f"bank={folder is not None}|{settings.bank_prefix}"
@@ -252,6 +275,8 @@ def reindex(
                 stats={"inputs": inputs, "ingest": _ingest_summary(report)} if inputs else {},
                 bank=bank.questions,
                 bank_prefix=settings.bank_prefix,
+                wordings=report.consolidation,
+                wordings_on=ingest_options(settings).in_force_date() if report.consolidation else None,
             )
         finally:
             cache.close()

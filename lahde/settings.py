@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -69,6 +70,13 @@ class Settings(BaseSettings):
         "model", description="How chunk sizes are counted: the model's tokenizer, or a chars/token estimate."
     )
     ingest_max_bytes: int = Field(20 * 1024 * 1024, ge=1, description="Source files larger than this are skipped.")
+    consolidate: bool = Field(
+        True,
+        description="Amended sections hold their wording in force, built from the amending acts (docs/consolidation.md).",
+    )
+    in_force_on: dt.date | None = Field(
+        None, description="Whose day's wording in force the index holds; unset = the day of the build (UTC)."
+    )
     finlex_api_url: str = Field(
         "https://opendata.finlex.fi/finlex/avoindata/v1", description="Finlex open-data API base for `sources fetch`."
     )

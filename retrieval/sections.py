@@ -13,11 +13,20 @@ import weakref
 from collections.abc import Sequence
 
 from index.store import VectorIndex
+from ingest.consolidation_model import act_key, as_amended
 from ingest.models import Chunk, Citation
 
 from .types import AmendmentNote, DocumentView, SectionView
 
-_MOM_SUFFIX_RE = re.compile(r"\s+\d+(?:[–-]\d+)?\s+mom\.$")
+_MOM_SUFFIX_RE = re.compile(
+    r"\s+\d+(?:[–-]\d+)?\s+mom\.(?:\s+\d+(?:\s?[a-z])?(?:[–-]\d+(?:\s?[a-z])?)?\s+(?:kohta|punkten))?$"
+)
+_PHRASE_RE = re.compile(r"\s+\((?:sellaisena kuin se on|i den lydelse den har|sådan den lyder)[^()]*\)$")
+
+
+def plain_label(label: str) -> str:
+    """A section label without its "sellaisena kuin se on …" phrase and momentti span: ``… (531/2017) 97 §``."""
+    return _MOM_SUFFIX_RE.sub("", _PHRASE_RE.sub("", label))
 
 
 def amendment_notes(citation: Citation, lang: str | None = None) -> list[AmendmentNote]:
@@ -51,10 +60,20 @@ def section_group(chunk: Chunk) -> tuple[str, str]:
 
 
 def whole_section_label(chunks: Sequence[Chunk]) -> str:
-    """Citation string for the whole section: the chunk label without a momentti span."""
-    if len(chunks) == 1 and not subsections(chunks[0].citation):
-        return chunks[0].citation.label
-    return _MOM_SUFFIX_RE.sub("", chunks[0].citation.label)
+    """Citation string for the whole section: the chunk label without a momentti span.
+
+    A consolidated section's label names the acts whose wording the whole section holds
+    ("sellaisena kuin se on osaksi laeissa …"), gathered over its chunks.
+    """
+    c = chunks[0].citation
+    if len(chunks) == 1 and not subsections(c):
+        return c.label
+    base = plain_label(c.label)
+    acts = tuple(sorted({a for ch in chunks for a in getattr(ch.citation, "wording_acts", ())}, key=act_key))
+    if getattr(c, "consolidation", None) != "consolidated" or getattr(c, "repealed_by", None) or not c.statute:
+        return base
+    phrase = as_amended(acts, c.statute, c.kind, c.lang)
+    return f"{base} ({phrase})" if phrase else base
 
 
 class CorpusView:

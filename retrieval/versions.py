@@ -33,15 +33,39 @@ def version_key(chunk: Chunk) -> VersionKey | None:
 
 
 def collapse_versions(hits: Sequence[Hit]) -> list[Hit]:
-    """Keep each section's best-ranked act; other acts' hits of that section join it as ``versions``, ranks renumbered."""
-    kept: list[Hit] = []
-    first_act: dict[VersionKey, tuple[str | None, int]] = {}  # key → (act of the kept hits, position of the first)
-    extra: dict[int, list[OtherVersion]] = {}
+    """Keep each section's head act; other acts' hits of that section join it as ``versions``, ranks renumbered.
+
+    The head is the statute itself when its section holds the wording in force (consolidated):
+    it is the one to cite ("97 § (sellaisena kuin se on laissa 718/2022)"), and it takes the place
+    of the section's best-ranked hit. Otherwise the head is the best-ranked hit's act.
+    """
+    head_act: dict[VersionKey, str | None] = {}
     for hit in hits:
         key = version_key(hit.chunk)
+        if key is None:
+            continue
+        c = hit.chunk.citation
+        if getattr(c, "consolidation", None) == "consolidated" and c.statute == key[0]:
+            head_act[key] = c.statute
+        else:
+            head_act.setdefault(key, c.statute)
+    order: list[Hit] = list(hits)
+    for key, act in head_act.items():
+        members = [i for i, h in enumerate(order) if version_key(h.chunk) == key]
+        best = next(i for i in members if order[i].chunk.citation.statute == act)
+        if best != members[0]:
+            # The head takes the section's best place; the hits between move down one.
+            order.insert(members[0], order.pop(best))
+    kept: list[Hit] = []
+    first: dict[VersionKey, int] = {}  # key → position of its head in ``kept``
+    extra: dict[int, list[OtherVersion]] = {}
+    for hit in order:
+        key = version_key(hit.chunk)
         act = hit.chunk.citation.statute
-        if key is not None and key in first_act and first_act[key][0] != act:
-            pos = first_act[key][1]
+        if key is not None and act != head_act[key]:
+            pos = first.get(key)
+            if pos is None:  # cannot happen: the head was moved before every other act's hit
+                continue
             seen = {v.act for v in extra.get(pos, [])}
             if act not in seen:  # one entry per act, at its best-ranked chunk
                 extra.setdefault(pos, []).append(
@@ -50,8 +74,8 @@ def collapse_versions(hits: Sequence[Hit]) -> list[Hit]:
                     )
                 )
             continue
-        if key is not None and key not in first_act:
-            first_act[key] = (act, len(kept))
+        if key is not None and key not in first:
+            first[key] = len(kept)
         kept.append(hit)
     return [
         replace(h, rank=r, versions=tuple(_newest_first(extra.get(i, []))))

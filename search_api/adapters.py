@@ -4,8 +4,10 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
+from ingest.consolidation_model import Wording
 from ingest.models import Chunk, Citation
 from retrieval.highlight import highlight_spans
+from retrieval.in_force import InForce
 from retrieval.sections import amendment_notes, subsections
 from retrieval.types import AmendmentNote, Answer, DocumentView, Hit, OtherVersion, SectionView
 
@@ -17,11 +19,15 @@ from .schemas import (
     DocumentOut,
     HighlightOut,
     HitOut,
+    InForceOut,
     LanguageVersionOut,
+    MomenttiOut,
     OtherVersionOut,
+    PieceOut,
     SectionOut,
     SectionPartOut,
     SourceOut,
+    WordingOut,
 )
 
 
@@ -104,8 +110,46 @@ def _version(chunk: Chunk) -> LanguageVersionOut:
     return LanguageVersionOut(lang=chunk.citation.lang, id=chunk.id, label=chunk.citation.label)
 
 
-def section_out(view: SectionView) -> SectionOut:
-    """A whole section with its neighbours, amendments and other-language versions."""
+def _wording_out(w: Wording, label: str, momentti_labels: tuple[str, ...], lang: str, texts: bool = True) -> WordingOut:
+    momentit = []
+    if texts:
+        for n, m in enumerate(w.momentit, 1):
+            momentit.append(
+                MomenttiOut(
+                    number=n,
+                    text=m.render(lang),
+                    acts=list(m.acts),
+                    pieces=[PieceOut(text=p.text, act=p.act, since=p.since, repealed=p.repealed) for p in m.pieces],
+                    label=momentti_labels[n - 1] if n <= len(momentti_labels) else label,
+                )
+            )
+    return WordingOut(
+        valid_from=w.valid_from,
+        valid_to=w.valid_to,
+        heading=w.heading.text if w.heading else None,
+        repealed_by=w.repealed_by,
+        acts=list(w.acts),
+        label=label,
+        momentit=momentit,
+    )
+
+
+def in_force_out(info: InForce, lang: str) -> InForceOut:
+    """The wording on a date, its later enacted wordings and the history's periods."""
+    wording = info.wording
+    return InForceOut(
+        date=info.date,
+        status=info.status,
+        reason=info.reason,
+        in_force=info.status != "consolidated" or (wording is not None and not wording.repealed_by),
+        wording=_wording_out(wording, info.label, info.momentti_labels, lang) if wording is not None else None,
+        future=[_wording_out(w, label, (), lang) for w, label in info.future],
+        history=[_wording_out(w, "", (), lang, texts=False) for w in info.history],
+    )
+
+
+def section_out(view: SectionView, info: InForce | None = None) -> SectionOut:
+    """A whole section with its neighbours, amendments, other-language versions and wording in force."""
     first = view.chunks[0]
     return SectionOut(
         id=view.chunk_id,
@@ -119,6 +163,7 @@ def section_out(view: SectionView) -> SectionOut:
         next_id=view.next.id if view.next is not None else None,
         amendments=[_amendment(n) for n in view.amendments],
         other_languages=[_version(c) for c in view.other_languages],
+        in_force=in_force_out(info, view.lang) if info is not None else None,
     )
 
 

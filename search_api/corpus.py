@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import datetime as dt
 from typing import Annotated, Any
 
-from fastapi import APIRouter, Depends, Path
+from fastapi import APIRouter, Depends, Path, Query
 
+from retrieval.in_force import in_force
 from retrieval.search import Searcher
 from retrieval.sections import corpus_view
 
@@ -26,14 +28,23 @@ _NOT_FOUND: dict[int | str, dict[str, Any]] = {
 def api_section(
     searcher: Annotated[Searcher, Depends(get_searcher)],
     chunk_id: Annotated[str, Path(max_length=200, description="Any chunk id of the section, e.g. fi.531-2017.s44.")],
+    date: Annotated[
+        dt.date | None,
+        Query(description="Show the wording in force on this date (YYYY-MM-DD); default today."),
+    ] = None,
 ) -> SectionOut:
-    """The whole section holding a chunk: all momentit, neighbours, amendments, other language."""
+    """The whole section holding a chunk: all momentit, neighbours, amendments, other language, wording in force.
+
+    ``in_force`` gives the wording on ``date`` built from the enacted text and its amending acts,
+    each momentti with the acts its text comes from, the wordings already enacted for later, and
+    every earlier wording's period (for a date picker).
+    """
     view = corpus_view(searcher.index).section(chunk_id)
     if view is None:
         raise ApiError(
             404, "Not found", f"no section with chunk id {chunk_id!r}", [{"field": "chunk_id", "message": "unknown id"}]
         )
-    return section_out(view)
+    return section_out(view, in_force(searcher.index, view, date.isoformat() if date else None))
 
 
 @router.get("/api/documents", response_model=DocumentList, responses={503: {"model": Problem}})

@@ -30,6 +30,15 @@ class CitationOut(BaseModel):
     page: int | None = None
     url: str | None = None
     section_key: str | None = None
+    consolidation: str | None = Field(
+        None,
+        description="For an amended section: 'consolidated' (the text is the wording in force on in_force_on, "
+        "built from the amending acts) or 'apart' (the enacted text; read the amending acts beside it).",
+    )
+    in_force_on: str | None = Field(None, description="The date whose wording a consolidated passage holds.")
+    wording_since: str | None = Field(None, description="The date that wording took effect (voimassa … alkaen).")
+    wording_acts: list[str] = Field([], description="The acts whose text the passage holds, oldest first.")
+    repealed_by: str | None = Field(None, description="For a repealed section's stub: the repealing act.")
 
 
 class HighlightOut(BaseModel):
@@ -200,6 +209,52 @@ class LanguageVersionOut(BaseModel):
     label: str
 
 
+class PieceOut(BaseModel):
+    """A piece of a consolidated momentti (its text or lead-in, or a kohta) and the act it comes from."""
+
+    text: str = Field(description="The text as the act gives it; empty for a repealed piece.")
+    act: str = Field(description="The act whose text this is, e.g. '718/2022' (the statute itself for enacted text).")
+    since: str | None = Field(None, description="ISO date this piece took effect.")
+    repealed: bool = False
+
+
+class MomenttiOut(BaseModel):
+    """One momentti of a wording, with the acts whose text it holds."""
+
+    number: int
+    text: str
+    acts: list[str]
+    pieces: list[PieceOut]
+    label: str = Field(description="Citation of this momentti in that wording.")
+
+
+class WordingOut(BaseModel):
+    """A section as it reads over one period (voimassa … alkaen)."""
+
+    valid_from: str | None = Field(None, description="ISO date the wording took effect.")
+    valid_to: str | None = Field(None, description="ISO last day it was in force; null while in force.")
+    heading: str | None = None
+    repealed_by: str | None = Field(None, description="The repealing act, for a repealed section.")
+    acts: list[str] = Field(description="Every act whose text the wording holds, oldest first.")
+    label: str = Field(description="Citation, e.g. '… 97 § (sellaisena kuin se on laissa 718/2022)'.")
+    momentit: list[MomenttiOut] = []
+
+
+class InForceOut(BaseModel):
+    """The section's wording on the asked date, built from the enacted text and its amending acts."""
+
+    date: str = Field(description="The date asked for (default: today).")
+    status: str = Field(
+        description="consolidated | apart (not consolidated automatically: read the enacted text and the "
+        "amending acts) | unchanged (no act in the corpus amends it)."
+    )
+    reason: str | None = Field(None, description="Why a section was left apart.")
+    in_force: bool = Field(description="False when the section was not (yet) in force, or was repealed, on the date.")
+    wording: WordingOut | None = None
+    future: list[WordingOut] = Field([], description="Wordings already enacted that take effect after the date.")
+    history: list[WordingOut] = Field([], description="Every wording, oldest first, without texts.")
+
+
 class SectionOut(BaseModel):
     """A whole section with all its momentit, its neighbours and its versions."""
 
@@ -214,6 +269,7 @@ class SectionOut(BaseModel):
     next_id: str | None = None
     amendments: list[AmendmentOut] = []
     other_languages: list[LanguageVersionOut] = []
+    in_force: InForceOut | None = Field(None, description="The wording in force on the date asked for (statutes).")
 
 
 class DocumentOut(BaseModel):

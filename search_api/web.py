@@ -20,11 +20,13 @@ from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from retrieval.highlight import marked_paragraphs
+from retrieval.in_force import in_force
 from retrieval.sections import amendment_notes, corpus_view
 from retrieval.types import Filters, Hit, marked_words
 
 from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
+from .wording_page import in_force_context, valid_iso_date
 
 logger = logging.getLogger(__name__)
 
@@ -252,12 +254,20 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     view = corpus_view(searcher.index).section(chunk_id)
     if view is None:
         return _render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
+    asked = params.get("date") or None
+    if asked is not None and not valid_iso_date(asked):
+        message = t["in_force_bad_date"].format(value=asked[:40])
+        return _render(request, "section.html", ui, status=422, section=None, state=keep, error=message)
+    info = in_force(searcher.index, view, asked)
     card = _card(Hit(chunk=view.first, score=0.0, rank=1), keep["q"] or "", ui)
-    card["text"] = view.text
-    card["label"] = view.label
+    text = view.text
+    if info.wording is not None and not info.wording.repealed_by:
+        text = "\n\n".join(info.wording.texts(view.lang))
+    card["text"] = text
+    card["label"] = info.label or view.label
     # Mark what the search marked: the query's words and the glossary terms it was expanded with.
     marked = marked_words(keep["q"], searcher.prepare(keep["q"], embed=False).expansions) if keep["q"] else ""
-    card["paragraphs"] = marked_paragraphs(view.text, marked)
+    card["paragraphs"] = marked_paragraphs(text, marked)
     # The history is worded in the page's language; each act is listed once over all momentit.
     history = list(dict.fromkeys(note.note for member in view.chunks for note in amendment_notes(member.citation, ui)))
     c = view.first.citation
@@ -265,6 +275,8 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     count = getattr(c, "momentti_count", None)
     whole = c.section is not None and c.kind in ("laki", "asetus") and count in (None, len(card["paragraphs"]))
     momentti_labels = [f"{view.label} {n} mom." for n in range(1, len(card["paragraphs"]) + 1)] if whole else []
+    if info.momentti_labels and len(info.momentti_labels) == len(card["paragraphs"]):
+        momentti_labels = list(info.momentti_labels)
     if len(momentti_labels) == 1:
         momentti_labels = []
     return _render(
@@ -278,6 +290,8 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
         momentti_labels=momentti_labels,
         history=history,
         counterpart=view.other_languages[0] if view.other_languages else None,
+        wording=in_force_context(info, c.statute or "", ui, view.lang),
+        date_value=asked or info.date,
     )
 
 

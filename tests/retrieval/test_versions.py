@@ -116,6 +116,20 @@ def test_an_amending_acts_hit_first_keeps_the_enacted_text_as_a_version():
     assert [(v.act, v.in_force) for v in out[0].versions] == [("531/2017", None)]
 
 
+def test_the_consolidated_section_heads_its_versions_at_the_best_place():
+    from dataclasses import replace
+
+    consolidated = replace(
+        BASE, citation=replace(BASE.citation, consolidation="consolidated", wording_acts=("718/2022",))
+    )
+    out = collapse_versions(_hits(NEW_2022, TUVA, consolidated, NEW_2020))
+    assert [(h.chunk.id, h.rank) for h in out] == [("fi.531-2017.s97", 1), ("fi.1215-2020.s18", 2)]
+    assert [v.chunk_id for v in out[0].versions] == ["fi.718-2022.s97", "fi.1218-2020.s97"]
+    # A section left apart keeps the enacted text: the best-ranked act heads as before.
+    apart = replace(BASE, citation=replace(BASE.citation, consolidation="apart"))
+    assert [h.chunk.id for h in collapse_versions(_hits(NEW_2022, apart))] == ["fi.718-2022.s97"]
+
+
 def test_searcher_collapses_before_paging(tmp_path: Path):
     embedder = HashingEmbedder()
     build_index([BASE, NEW_2020, NEW_2022, TUVA, MOM_1], embedder, tmp_path / "idx")
@@ -185,12 +199,14 @@ def test_real_model_folds_the_amended_wordings_of_97_section(tmp_path: Path, rea
     query = "milloin opiskelija katsotaan eronneeksi"
     every = [h.chunk.id for h in searcher.search(query, k=5).hits]
     folded = searcher.search(query, k=5, collapse=True).hits
-    # Unfolded, three of the five hits are wordings of 97 §; folded, five distinct sections.
-    assert every[:3] == ["fi.531-2017.s97", "fi.718-2022.s97", "fi.1218-2020.s97"]
+    # Unfolded, three of the five hits are wordings of 97 § (531/2017's is 718/2022's text, in force
+    # today); folded, five distinct sections, each headed by the statute itself: its consolidated
+    # section is the one to cite, even where an amending act's own chunk ranked higher (38 §).
+    assert every[:3] == ["fi.718-2022.s97", "fi.531-2017.s97", "fi.1218-2020.s97"]
     assert [(h.chunk.id, [v.chunk_id for v in h.versions]) for h in folded] == [
         ("fi.531-2017.s97", ["fi.718-2022.s97", "fi.1218-2020.s97"]),
         ("fi.531-2017.s111", ["fi.1218-2020.s111"]),
-        ("fi.1218-2020.s38", ["fi.531-2017.s38"]),
+        ("fi.531-2017.s38", ["fi.1218-2020.s38"]),
     ] + [(h.chunk.id, [v.chunk_id for v in h.versions]) for h in folded[3:]]
     keys = [version_key(h.chunk) for h in folded]
     assert len(keys) == len(set(keys)) == 5

@@ -1,0 +1,95 @@
+"""What the section page shows about the wording in force: dates, provenance per momentti, later and earlier wordings."""
+
+from __future__ import annotations
+
+import datetime as dt
+import re
+from typing import Any
+
+from ingest.consolidation_model import Wording
+from retrieval.in_force import InForce
+
+from .i18n import STRINGS
+
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def valid_iso_date(value: str) -> bool:
+    """True for a real calendar date written YYYY-MM-DD."""
+    if not _ISO_DATE_RE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
+def finnish_date(iso: str | None) -> str:
+    """``2022-08-01`` → ``1.8.2022`` (the form both languages' pages use)."""
+    if not iso:
+        return ""
+    y, m, d = iso.split("-")
+    return f"{int(d)}.{int(m)}.{y}"
+
+
+def _provenance(wording: Wording, statute: str, t: dict[str, str]) -> list[str]:
+    """Per momentti: the acts its text comes from, each with the date it took effect there."""
+    out: list[str] = []
+    for m in wording.momentit:
+        seen: dict[str, str] = {}
+        for piece in m.pieces:
+            if piece.act in seen:
+                continue
+            if piece.act == statute:
+                seen[piece.act] = f"{statute} ({t['in_force_enacted']})"
+            else:
+                seen[piece.act] = t["in_force_act"].format(act=piece.act, date=finnish_date(piece.since))
+        out.append(" · ".join(seen.values()))
+    return out
+
+
+def _period(wording: Wording, t: dict[str, str]) -> str:
+    if wording.valid_to:
+        return t["in_force_until"].format(start=finnish_date(wording.valid_from), end=finnish_date(wording.valid_to))
+    return t["in_force_since"].format(date=finnish_date(wording.valid_from))
+
+
+def in_force_context(info: InForce, statute: str, ui: str, lang: str) -> dict[str, Any] | None:
+    """The template's data for the wording block; None for a section no act amends."""
+    if info.status == "unchanged":
+        return None
+    t = STRINGS[ui]
+    out: dict[str, Any] = {
+        "status": info.status,
+        "date": info.date,
+        "title": t["in_force_on"].format(date=finnish_date(info.date)),
+    }
+    if info.status == "apart":
+        out["notice"] = t["in_force_apart"].format(reason=info.reason or "")
+        return out
+    wording = info.wording
+    if wording is None:
+        out["notice"] = t["in_force_not_yet"].format(date=finnish_date(info.date))
+    elif wording.repealed_by:
+        out["notice"] = t["in_force_repealed"].format(act=wording.repealed_by, date=finnish_date(wording.valid_from))
+        out["period"] = _period(wording, t)
+    else:
+        out["period"] = _period(wording, t)
+        out["provenance"] = _provenance(wording, statute, t)
+    out["future"] = [
+        {
+            "title": t["in_force_future"].format(date=finnish_date(w.valid_from)),
+            "label": label,
+            "momentit": w.texts(lang) if not w.repealed_by else [],
+            "notice": t["in_force_repealed"].format(act=w.repealed_by, date=finnish_date(w.valid_from))
+            if w.repealed_by
+            else "",
+            "provenance": _provenance(w, statute, t),
+        }
+        for w, label in info.future
+    ]
+    out["history"] = [
+        {"date": w.valid_from, "text": _period(w, t), "current": w is wording} for w in info.history if w.valid_from
+    ]
+    return out
