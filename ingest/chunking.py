@@ -140,6 +140,7 @@ def _with_wording(
         consolidation="consolidated",
         in_force_on=on,
         wording_since=note.since,
+        wording_until=note.until,
         wording_acts=acts,
         repealed_by=note.repealed_by,
     )

@@ -235,6 +235,7 @@ class WordingNote:
     momentti_acts: tuple[tuple[str, ...], ...] = ()  # per momentti, the acts whose text it holds
     repealed_by: str | None = None
     reason: str | None = None
+    until: str | None = None  # last day of that wording; None = still in force
 
 
 _AS_AMENDED = {

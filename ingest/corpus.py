@@ -25,9 +25,9 @@ from .errors import IngestError, SkippedSource, SourceFormatError
 from .finlex import Statute, read_statute
 from .guide_chunks import GuideMeta, guide_to_document
 from .guides import read_guide
-from .in_force import statute_in_force
+from .in_force import other_wordings, statute_in_force
 from .manifest import SourceEntry, SourcesConfig, load_sources
-from .models import Document
+from .models import Chunk, Document
 from .tokens import TokenCounter, estimate_tokens
 
 logger = logging.getLogger(__name__)
@@ -143,17 +143,19 @@ def _documents_from_statutes(
     for i, (statute, entry) in enumerate(statutes):
         history = histories.get((statute.number, statute.lang))
         wordings = None
+        enacted = statute
         if history is not None:
             statute, wordings = statute_in_force(statute, history, on)
-        doc = statute_to_document(
-            statute,
+        chunk = functools.partial(
+            statute_to_document,
             max_tokens=options.max_tokens,
             count_tokens=options.count_tokens,
             amendments=index.get(statute.lang, {}),
             amends=changes[i],
-            wordings=wordings,
-            in_force_on=on if history is not None else None,
         )
+        doc = chunk(statute, wordings=wordings, in_force_on=on if history is not None else None)
+        if history is not None:
+            doc = replace(doc, chunks=doc.chunks + _other_wording_chunks(chunk, enacted, history, on))
         if doc.id in seen:
             report.add_error(SkippedSource(statute.source_path, f"same statute as {seen[doc.id]} ({doc.id})"))
             continue
@@ -161,6 +163,18 @@ def _documents_from_statutes(
         if entry is not None:
             doc = replace(doc, url=entry.url or doc.url, valid_from=entry.valid_from, issuer=entry.issuer or doc.issuer)
         report.documents.append(doc)
+
+
+def _other_wording_chunks(
+    chunk: Callable[..., Document], enacted: Statute, history: StatuteHistory, on: str
+) -> tuple[Chunk, ...]:
+    """Chunks of every wording not in force on ``on``, ids and section keys marked ``@<date it took effect>``."""
+    out: list[Chunk] = []
+    for date, then, notes in other_wordings(enacted, history, on):
+        for c in chunk(then, wordings=notes, in_force_on=on).chunks:
+            key = f"{c.citation.section_key}@{date}" if c.citation.section_key else None
+            out.append(replace(c, id=f"{c.id}@{date}", citation=replace(c.citation, section_key=key, order=None)))
+    return tuple(out)
 
 
 def ingest_files(

@@ -10,7 +10,7 @@ from .consolidation_model import Momentti, Piece, SectionHistory, StatuteHistory
 from .finlex import Section, Statute, Subsection
 from .momentit import find_section
 
-__all__ = ["statute_in_force"]
+__all__ = ["other_wordings", "statute_in_force"]
 
 
 def statute_in_force(statute: Statute, history: StatuteHistory, on: str) -> tuple[Statute, dict[str, WordingNote]]:
@@ -33,7 +33,9 @@ def statute_in_force(statute: Statute, history: StatuteHistory, on: str) -> tupl
         w = h.at(on)
         if w is None:
             return None
-        notes[h.section] = WordingNote("consolidated", w.valid_from, tuple(m.acts for m in w.momentit), w.repealed_by)
+        notes[h.section] = WordingNote(
+            "consolidated", w.valid_from, tuple(m.acts for m in w.momentit), w.repealed_by, until=w.valid_to
+        )
         if w.repealed_by:
             subs: tuple[Subsection, ...] = (Subsection(Piece("", w.repealed_by, None, True).render(statute.lang)),)
         else:
@@ -89,3 +91,32 @@ def _subsection(m: Momentti, lang: str) -> Subsection:
         return Subsection(text)
     items = tuple(line.strip() for k in m.kohdat for line in k.render(lang).split("\n"))
     return Subsection(text, items, m.lead.render(lang) if m.lead is not None else None)
+
+
+def other_wordings(
+    statute: Statute, history: StatuteHistory, on: str
+) -> list[tuple[str, Statute, dict[str, WordingNote]]]:
+    """Every consolidated wording not in force on ``on`` (earlier ones and those enacted for later).
+
+    Returns, per date a wording took effect, the statute holding only the sections whose wording
+    began that day, and their notes: chunked apart from the wording in force, they make older
+    wordings searchable by date and later ones visible before they apply.
+    """
+    out: list[tuple[str, Statute, dict[str, WordingNote]]] = []
+    starts = sorted(
+        {w.valid_from for h in history.sections if h.status == "consolidated" for w in h.wordings if w.valid_from}
+    )
+    for date in starts:
+        then, notes = statute_in_force(statute, history, date)
+        wanted = {
+            h.section
+            for h in history.sections
+            if h.status == "consolidated"
+            and (w := h.at(date)) is not None
+            and w.valid_from == date
+            and h.at(on) is not w
+        }
+        sections = tuple(s for s in then.sections if s.number and normalise_section(s.number) in wanted)
+        if sections:
+            out.append((date, replace(then, sections=sections), {n: notes[n] for n in wanted if n in notes}))
+    return out

@@ -86,6 +86,7 @@ class Citation:
     consolidation: str | None = None  # amended section: "consolidated" (text in force) | "apart" (enacted text)
     in_force_on: str | None = None  # the date whose wording a consolidated chunk holds
     wording_since: str | None = None  # that wording took effect
+    wording_until: str | None = None  # its last day, for a wording no longer (or not yet) in force on in_force_on
     wording_acts: tuple[str, ...] = ()  # the acts whose text the chunk holds, oldest first
     repealed_by: str | None = None  # a repealed section's stub: the repealing act
 
@@ -119,6 +120,7 @@ class Citation:
             "consolidation": self.consolidation,
             "in_force_on": self.in_force_on,
             "wording_since": self.wording_since,
+            "wording_until": self.wording_until,
             "wording_acts": list(self.wording_acts),
             "repealed_by": self.repealed_by,
         }

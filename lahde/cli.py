@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import json
 import logging
 import sys
@@ -213,6 +214,7 @@ def consolidation(statute: str | None, sections: bool, as_json: bool) -> None:
     is_flag=True,
     help="List every act's wording of a section as its own hit (default: fold them into the best hit).",
 )
+@click.option("--date", type=click.DateTime(formats=["%Y-%m-%d"]), help="Search the wordings in force that day.")
 @click.option("--index", "index", type=click.Path(path_type=Path), help="Index directory (default: settings).")
 def search(
     query: str,
@@ -223,13 +225,14 @@ def search(
     mode: str,
     all_versions: bool,
     index: Path | None,
+    date: dt.datetime | None,
 ) -> None:
     """Search the index and print the best-matching passages with their citations."""
     try:
         searcher = service.open_searcher(_settings(index))
     except USER_ERRORS as exc:
         raise click.ClickException(_printable(str(exc))) from exc
-    filters = Filters.of(kind, lang, statute)
+    filters = Filters.of(kind, lang, statute, on=date.date().isoformat() if date else None)
     result = searcher.search(query, k=k, filters=filters, mode=mode, collapse=not all_versions)
     if not result.hits:
         _echo("No results.")

@@ -118,6 +118,7 @@ class Searcher:
         self.config = config or RetrievalConfig()
         self.references = ReferenceResolver(index.chunks, lexical.analyzer) if lexical is not None else None
         self._masks: dict[Filters, np.ndarray] = {}
+        self._has_periods = any(getattr(c.citation, "wording_until", None) for c in index.chunks)
         self.vectors: QueryCache[str, np.ndarray] = QueryCache()
         self.analyses: QueryCache[str, dict[str, list[str]]] = QueryCache()
 
@@ -334,9 +335,15 @@ class Searcher:
         return top_k(scores, k, self.mask(pq.filters))
 
     def mask(self, filters: Filters | None) -> np.ndarray | None:
-        """Which chunk positions pass the filters (None: all of them)."""
+        """Which chunk positions pass the filters (None: all of them).
+
+        Without filters, an index that holds superseded wordings still needs a mask: they are
+        searched only when a date asks for them.
+        """
         if filters is None or not filters.active:
-            return None
+            if not self._has_periods:
+                return None
+            filters = Filters()
         mask = self._masks.get(filters)
         if mask is None:
             mask = np.array([filters.accepts(c) for c in self.index.chunks], dtype=bool)

@@ -84,8 +84,13 @@ class CorpusView:
         self._position = {c.id: i for i, c in enumerate(self._chunks)}
         groups: dict[tuple[str, str], list[Chunk]] = {}
         order: dict[str, list[tuple[str, str]]] = {}  # doc_id → section groups in document order
+        self._home: dict[str, tuple[str, str]] = {}  # chunk of another wording → its section's group
         for chunk in self._chunks:
             group = section_group(chunk)
+            if "@" in group[1]:
+                # A wording not in force at build time ("…s97@2021-08-01"): it belongs to its section.
+                self._home[chunk.id] = (group[0], group[1].split("@", 1)[0])
+                continue
             if group not in groups:
                 groups[group] = []
                 order.setdefault(chunk.citation.doc_id, []).append(group)
@@ -151,12 +156,22 @@ class CorpusView:
         """Sources for a statute/guide filter: (statute number or guide doc_id, {lang: title}); statutes first, oldest first."""
         return self._sources
 
+    def wording_date(self, chunk_id: str) -> str | None:
+        """For a chunk of a wording not in force at build time, the date that wording took effect."""
+        if chunk_id not in self._home:
+            return None
+        return getattr(self._chunks[self._position[chunk_id]].citation, "wording_since", None)
+
     def section_ids(self, doc_id: str) -> list[str]:
         """The first chunk id of each section of a document, in document order."""
         return [self._groups[g][0].id for g in self._doc_order.get(doc_id, [])]
 
     def section(self, chunk_id: str) -> SectionView | None:
         """The whole section that holds a chunk, or None for an unknown id."""
+        home = self._home.get(chunk_id)
+        if home is not None:
+            members = self._groups.get(home)
+            return self.section(members[0].id) if members else None
         i = self._position.get(chunk_id)
         if i is None:
             return None

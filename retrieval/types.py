@@ -10,51 +10,79 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.models import Chunk
+from ingest.models import Chunk, Citation
 
 MODES = ("hybrid", "dense", "lexical")
 #: Shown instead of an answer draft when the evidence is too weak.
 NO_SOURCE_FI = "riittävää lähdettä ei löytynyt"
 
 
+def in_period(citation: Citation, on: str | None) -> bool:
+    """Whether a chunk holds a wording of the asked date (``None``: in force at build time, or enacted for later).
+
+    Chunks without a wording period (sections never amended, amending acts, guides) always pass.
+    """
+    since = getattr(citation, "wording_since", None)
+    until = getattr(citation, "wording_until", None)
+    if getattr(citation, "consolidation", None) != "consolidated" or since is None:
+        return True
+    if on is None:
+        built = getattr(citation, "in_force_on", None)
+        return until is None or built is None or until >= built
+    return since <= on and (until is None or on <= until)
+
+
 @dataclass(frozen=True)
 class Filters:
-    """Optional restrictions on which chunks may be returned; ``doc`` is one source document's id."""
+    """Optional restrictions on which chunks may be returned; ``doc`` is one source document's id.
+
+    ``on`` (ISO date) asks for the wordings in force that day: an amended section's older
+    wordings are indexed beside the one in force, and only the ones whose period holds the
+    date pass. Without it, the wording in force when the index was built and those enacted for
+    later pass (never the superseded ones).
+    """
 
     kind: str | None = None
     lang: str | None = None
     statute: str | None = None
     doc: str | None = None
+    on: str | None = None
 
     @classmethod
     def of(
-        cls, kind: str | None = None, lang: str | None = None, statute: str | None = None, doc: str | None = None
+        cls,
+        kind: str | None = None,
+        lang: str | None = None,
+        statute: str | None = None,
+        doc: str | None = None,
+        on: str | None = None,
     ) -> "Filters":
         """Filters from request or command-line values; blank values count as unset."""
-        return cls(kind=kind or None, lang=lang or None, statute=statute or None, doc=doc or None)
+        return cls(kind=kind or None, lang=lang or None, statute=statute or None, doc=doc or None, on=on or None)
 
     @classmethod
-    def for_source(cls, kind: str | None, lang: str | None, source: str | None) -> "Filters":
+    def for_source(cls, kind: str | None, lang: str | None, source: str | None, on: str | None = None) -> "Filters":
         """Filters for a page's source choice: a statute number ("531/2017") or a guide's document id."""
         # Statute numbers hold a slash; document ids ("fi.opas-hoks") never do.
         if source and "/" in source:
-            return cls.of(kind, lang, statute=source)
-        return cls.of(kind, lang, doc=source)
+            return cls.of(kind, lang, statute=source, on=on)
+        return cls.of(kind, lang, doc=source, on=on)
 
     def accepts(self, chunk: Chunk) -> bool:
-        """True when the chunk passes every set filter."""
+        """True when the chunk passes every set filter (and holds a wording of the asked time)."""
         c = chunk.citation
         return (
             (self.kind is None or c.kind == self.kind)
             and (self.lang is None or c.lang == self.lang)
             and (self.statute is None or c.statute == self.statute)
             and (self.doc is None or c.doc_id == self.doc)
+            and in_period(c, self.on)
         )
 
     @property
     def active(self) -> bool:
         """True when any filter is set."""
-        return any(v is not None for v in (self.kind, self.lang, self.statute, self.doc))
+        return any(v is not None for v in (self.kind, self.lang, self.statute, self.doc, self.on))
 
 
 @dataclass(frozen=True)

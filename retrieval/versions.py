@@ -54,8 +54,10 @@ def collapse_versions(hits: Sequence[Hit]) -> list[Hit]:
         members = [i for i, h in enumerate(order) if version_key(h.chunk) == key]
         best = next(i for i in members if order[i].chunk.citation.statute == act)
         if best != members[0]:
-            # The head takes the section's best place; the hits between move down one.
-            order.insert(members[0], order.pop(best))
+            # The head takes the section's best place (and score); the hits between move down one.
+            top = order[members[0]].score
+            head = order.pop(best)
+            order.insert(members[0], replace(head, score=max(head.score, top)))
     kept: list[Hit] = []
     first: dict[VersionKey, int] = {}  # key → position of its head in ``kept``
     extra: dict[int, list[OtherVersion]] = {}

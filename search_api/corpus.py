@@ -39,12 +39,15 @@ def api_section(
     each momentti with the acts its text comes from, the wordings already enacted for later, and
     every earlier wording's period (for a date picker).
     """
-    view = corpus_view(searcher.index).section(chunk_id)
+    corpus = corpus_view(searcher.index)
+    view = corpus.section(chunk_id)
     if view is None:
         raise ApiError(
             404, "Not found", f"no section with chunk id {chunk_id!r}", [{"field": "chunk_id", "message": "unknown id"}]
         )
-    return section_out(view, in_force(searcher.index, view, date.isoformat() if date else None))
+    # A hit on an older wording opens its section on the day that wording took effect.
+    on = date.isoformat() if date else corpus.wording_date(chunk_id)
+    return section_out(view, in_force(searcher.index, view, on))
 
 
 @router.get("/api/documents", response_model=DocumentList, responses={503: {"model": Problem}})

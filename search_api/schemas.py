@@ -37,6 +37,7 @@ class CitationOut(BaseModel):
     )
     in_force_on: str | None = Field(None, description="The date whose wording a consolidated passage holds.")
     wording_since: str | None = Field(None, description="The date that wording took effect (voimassa … alkaen).")
+    wording_until: str | None = Field(None, description="Its last day, for a wording superseded (or about to be).")
     wording_acts: list[str] = Field([], description="The acts whose text the passage holds, oldest first.")
     repealed_by: str | None = Field(None, description="For a repealed section's stub: the repealing act.")
 

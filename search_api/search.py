@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 from typing import Annotated, Any
 
@@ -41,13 +42,20 @@ async def api_search(
             "as other_versions; all: every act's wording is a hit of its own."
         ),
     ] = "fold",
+    date: Annotated[
+        dt.date | None,
+        Query(
+            description="Search the wordings in force on this date (YYYY-MM-DD). Default: the wording in force "
+            "when the index was built, and wordings already enacted for later (marked by wording_since)."
+        ),
+    ] = None,
 ) -> SearchResponse:
     """Search passages; hits come best first with their citations."""
     query = clean_query(q, settings)
     k = k or settings.default_k
     check_limit("k", k, settings.max_k)
     check_limit("offset", offset, settings.max_offset)
-    filters = Filters.of(kind, lang, statute)
+    filters = Filters.of(kind, lang, statute, on=date.isoformat() if date else None)
     check_filters(filters, searcher)
     result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode, versions == "fold")
     if settings.log_queries:

@@ -26,7 +26,7 @@ from retrieval.types import Filters, Hit, marked_words
 
 from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
-from .wording_page import in_force_context, valid_iso_date
+from .wording_page import in_force_context, valid_iso_date, wording_line
 
 logger = logging.getLogger(__name__)
 
@@ -115,6 +115,7 @@ def _card(hit: Hit, query: str, ui: str, number: int | None = None) -> dict[str,
         "paragraphs": marked_paragraphs(hit.chunk.text, query),
         "amendments": [note.note for note in amendment_notes(c, ui)],
         "versions": [{"id": v.chunk_id, "text": v.note(ui)} for v in hit.versions],
+        "wording": wording_line(c, ui),
     }
 
 
@@ -174,6 +175,7 @@ async def search_page(request: Request) -> HTMLResponse:
         "kind": _choice(params.get("kind"), KINDS),
         "lang": _choice(params.get("lang"), LANGS),
         "statute": _choice(params.get("statute"), allowed["statute"]),
+        "date": params.get("date") if valid_iso_date(params.get("date") or "") else None,
         "ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None,
     }
     context: dict[str, Any] = {
@@ -188,9 +190,12 @@ async def search_page(request: Request) -> HTMLResponse:
         "ask_unavailable": False,
         "page": page,
         "has_next": False,
-        "filtered": any(state[k] for k in ("kind", "lang", "statute")),
+        "filtered": any(state[k] for k in ("kind", "lang", "statute", "date")),
         "active_filters": _active_filters(state, statutes, ui),
     }
+    if params.get("date") and state["date"] is None:
+        message = t["in_force_bad_date"].format(value=(params.get("date") or "")[:40])
+        return _render(request, "search.html", ui, status=422, **{**context, "error": message})
     if unknown and searcher is not None:
         name, value = unknown[0]
         message = t["error_filter"].format(field=t[name], value=value, allowed=", ".join(allowed[name][:30]))
@@ -206,7 +211,7 @@ async def search_page(request: Request) -> HTMLResponse:
     offset = (page - 1) * PER_PAGE
     if offset > settings.max_offset:
         return _render(request, "search.html", ui, status=422, **{**context, "error": t["error_page"]})
-    filters = Filters.for_source(state["kind"], state["lang"], state["statute"])
+    filters = Filters.for_source(state["kind"], state["lang"], state["statute"], on=state["date"])
     try:
         if mode == "ask":
             try:
@@ -251,10 +256,11 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
         return _render(request, "section.html", ui, status=422, section=None, state={**keep, "q": ""}, error=message)
     if searcher is None:
         return _render(request, "section.html", ui, status=503, section=None, state=keep, error=t["error_not_ready"])
-    view = corpus_view(searcher.index).section(chunk_id)
+    corpus = corpus_view(searcher.index)
+    view = corpus.section(chunk_id)
     if view is None:
         return _render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
-    asked = params.get("date") or None
+    asked = params.get("date") or corpus.wording_date(chunk_id)
     if asked is not None and not valid_iso_date(asked):
         message = t["in_force_bad_date"].format(value=asked[:40])
         return _render(request, "section.html", ui, status=422, section=None, state=keep, error=message)

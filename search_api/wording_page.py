@@ -7,6 +7,7 @@ import re
 from typing import Any
 
 from ingest.consolidation_model import Wording
+from ingest.models import Citation
 from retrieval.in_force import InForce
 
 from .i18n import STRINGS
@@ -53,6 +54,19 @@ def _period(wording: Wording, t: dict[str, str]) -> str:
     if wording.valid_to:
         return t["in_force_until"].format(start=finnish_date(wording.valid_from), end=finnish_date(wording.valid_to))
     return t["in_force_since"].format(date=finnish_date(wording.valid_from))
+
+
+def wording_line(citation: Citation, ui: str) -> str:
+    """A hit's note on its wording: "Voimassa oleva sanamuoto · voimassa 1.8.2022 alkaen", or when it takes effect."""
+    if getattr(citation, "consolidation", None) != "consolidated" or not citation.wording_since:
+        return ""
+    t = STRINGS[ui]
+    since, until = citation.wording_since, citation.wording_until
+    if citation.in_force_on and since > citation.in_force_on:
+        return t["in_force_future"].format(date=finnish_date(since))
+    if until:
+        return t["in_force_until"].format(start=finnish_date(since), end=finnish_date(until))
+    return f"{t['in_force_title']} · {t['in_force_since'].format(date=finnish_date(since))}"
 
 
 def in_force_context(info: InForce, statute: str, ui: str, lang: str) -> dict[str, Any] | None:

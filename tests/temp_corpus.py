@@ -60,3 +60,21 @@ def seed_index_cache(tmp_path: Path, real_embedder, shared_cache: Path) -> None:
     own = EmbeddingCache(IndexRoot(tmp_path / "index").cache_path)
     own.put_many(real_embedder.model_id, [(text_hash(t), v) for t, v in zip(texts, vectors)])
     own.close()
+
+
+# 531/2017 with four amending acts: 97 § reads three ways (2017, 1218/2020, 718/2022), 88 § is
+# repealed by 164/2022, 48 § has a wording 1078/2024 enacted for 1.8.2026.
+IN_FORCE_ACTS = ["asd20170531.xml", "asd20201218.xml", "asd20220718.xml", "asd20220164.xml", "asd20241078.xml"]
+
+
+def in_force_settings(tmp: Path, cache: Path, **extra: object) -> Settings:
+    """Settings for a temp corpus of IN_FORCE_ACTS (copied once into tmp), the bank off."""
+    folder = tmp / "finlex" / "fi"
+    if not folder.exists():
+        folder.mkdir(parents=True)
+        for name in IN_FORCE_ACTS:
+            shutil.copy(finlex_file(name), folder / name)
+        (tmp / "sources.toml").write_text(
+            f'[finlex]\ndir = "{folder.parent}"\ninclude = ["fi/*.xml"]\n', encoding="utf-8"
+        )
+    return Settings(sources=tmp / "sources.toml", index_dir=tmp / "index", cache_path=cache, use_bank=False, **extra)

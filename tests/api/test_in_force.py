@@ -6,38 +6,21 @@ repealed by 164/2022; 48 § has a wording 1078/2024 enacted for 1.8.2026.
 
 from __future__ import annotations
 
-import shutil
-from pathlib import Path
-
 import httpx
 import pytest
 
 from lahde.service import build, reindex
-from lahde.settings import Settings
-from tests.paths import finlex_file
 from tests.servers import lahde_serve
+from tests.temp_corpus import in_force_settings
 
-ACTS = ["asd20170531.xml", "asd20201218.xml", "asd20220718.xml", "asd20220164.xml", "asd20241078.xml"]
 S97_1218 = "Opiskelija katsotaan eronneeksi, jos on ilmeistä, että hänen tarkoituksenaan ei ole osallistua"
 S97_718_M4 = "Oppivelvollinen katsotaan eronneeksi 1 momentin 1 kohdassa tarkoitetulla perusteella"
-
-
-def _settings(tmp: Path, cache: Path, **extra: object) -> Settings:
-    folder = tmp / "finlex" / "fi"
-    if not folder.exists():
-        folder.mkdir(parents=True)
-        for name in ACTS:
-            shutil.copy(finlex_file(name), folder / name)
-        (tmp / "sources.toml").write_text(
-            f'[finlex]\ndir = "{folder.parent}"\ninclude = ["fi/*.xml"]\n', encoding="utf-8"
-        )
-    return Settings(sources=tmp / "sources.toml", index_dir=tmp / "index", cache_path=cache, use_bank=False, **extra)
 
 
 @pytest.fixture(scope="module")
 def in_force_server(tmp_path_factory, real_embedder, embedding_cache_path):
     tmp = tmp_path_factory.mktemp("in-force")
-    build(_settings(tmp, embedding_cache_path), real_embedder)
+    build(in_force_settings(tmp, embedding_cache_path), real_embedder)
     env = {
         "LAHDE_INDEX_DIR": str(tmp / "index"),
         "LAHDE_CACHE_PATH": str(embedding_cache_path),
@@ -119,6 +102,27 @@ def test_search_finds_the_wording_in_force(in_force_server):
     assert hits[0]["citation"]["label"].endswith("(sellaisena kuin se on laissa 718/2022)")
 
 
+def test_older_wordings_are_searched_only_for_their_date(in_force_server):
+    """The 2017 wording of 97 § ("jos on ilmeistä") is indexed apart and found when the date asks for it."""
+    params = {"q": "opiskelija katsotaan eronneeksi jos on ilmeistä", "k": 10, "versions": "all"}
+    now = httpx.get(f"{in_force_server}/api/search", params=params, timeout=60).json()["hits"]
+    assert not any("@" in h["id"] for h in now)
+    then = httpx.get(f"{in_force_server}/api/search", params={**params, "date": "2020-01-01"}, timeout=60).json()
+    ids = [h["id"] for h in then["hits"]]
+    assert "fi.531-2017.s97@2018-01-01" in ids and "fi.531-2017.s97" not in ids
+    old = next(h for h in then["hits"] if h["id"] == "fi.531-2017.s97@2018-01-01")
+    assert (old["citation"]["wording_since"], old["citation"]["wording_until"]) == ("2018-01-01", "2021-07-31")
+    # Opening that hit shows its section on the day the wording took effect.
+    section = _section(in_force_server, "fi.531-2017.s97@2018-01-01")
+    assert section["in_force"]["date"] == "2018-01-01"
+    assert section["in_force"]["wording"]["valid_to"] == "2021-07-31"
+    page = httpx.get(f"{in_force_server}/", params={"q": params["q"], "date": "2020-01-01"}, timeout=60).text
+    assert 'href="/osio/fi.531-2017.s97%402018-01-01' in page or 'href="/osio/fi.531-2017.s97@2018-01-01' in page
+    assert "voimassa 1.1.2018–31.7.2021" in page
+    bad = httpx.get(f"{in_force_server}/", params={"q": "eronneeksi", "date": "eilen"}, timeout=30)
+    assert bad.status_code == 422 and "VVVV-KK-PP" in bad.text
+
+
 def test_section_page_shows_the_wording_its_provenance_and_a_date_picker(in_force_server):
     page = httpx.get(f"{in_force_server}/osio/fi.531-2017.s97", timeout=30).text
     assert "voimassa 1.8.2022 alkaen" in page
@@ -141,8 +145,8 @@ def test_section_page_shows_the_wording_its_provenance_and_a_date_picker(in_forc
 
 def test_reindex_reports_which_sections_wording_in_force_changed(tmp_path, real_embedder, embedding_cache_path):
     """A build on 2022-07-31 and a re-index on 2022-08-01: 97 § (718/2022) and 88 § (164/2022) change."""
-    build(_settings(tmp_path, embedding_cache_path, in_force_on="2022-07-31"), real_embedder)
-    outcome = reindex(_settings(tmp_path, embedding_cache_path, in_force_on="2022-08-01"), real_embedder)
+    build(in_force_settings(tmp_path, embedding_cache_path, in_force_on="2022-07-31"), real_embedder)
+    outcome = reindex(in_force_settings(tmp_path, embedding_cache_path, in_force_on="2022-08-01"), real_embedder)
     changed = {w["section"]: w for w in outcome.result.report.wordings_changed if w["in_force_changed"]}
     assert {"97", "88"} <= set(changed)
     assert "93" in changed  # 164/2022 rewrote 93 § 1, 2, 4 and 5 momentti the same day

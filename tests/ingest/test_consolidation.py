@@ -105,6 +105,9 @@ def test_lahde_consolidation_reports_the_statutes_corpus():
     run = lahde_cli("consolidation", env={"LAHDE_SOURCES": str(REPO / "corpus" / "statutes.toml")})
     assert run.returncode == 0, run.stderr
     lines = run.stdout.splitlines()
-    assert "531/2017 Laki ammatillisesta koulutuksesta (fi): 141 sections, 67 amended: 67 consolidated, 0 left apart" in lines
+    assert (
+        "531/2017 Laki ammatillisesta koulutuksesta (fi): 141 sections, 67 amended: 67 consolidated, 0 left apart"
+        in lines
+    )
     assert "1214/2020 Läropliktslag (sv): 26 sections, 14 amended: 13 consolidated, 1 left apart" in lines
     assert lines[-1] == "In all: 202 amended sections, 200 consolidated automatically, 2 left apart"
