@@ -77,7 +77,7 @@ def _apply(state: Wording | None, c: SectionEdit, given: Section | None, on: str
     texts = [(verb, t) for verb, t in c.ops if verb != "repeal"]
     if texts and given is None:
         raise Apart(f"{c.act} names the section but gives no text for it")
-    pieces = _given_pieces(given, texts, c) if texts else {}
+    pieces, partial = _given_pieces(given, texts, c) if texts else ({}, set())
     for verb, t in sorted(c.ops, key=lambda op: _op_order(op[1])):
         if t in later:
             continue
@@ -105,8 +105,8 @@ def _apply(state: Wording | None, c: SectionEdit, given: Section | None, on: str
                 else:
                     raise Apart(f"{c.act} adds {t.momentti} momentti; the section has {len(momentit)}")
                 continue
-            old = momentit[t.momentti - 1]
-            if given is not None and _was_partial(given, fresh) and old.kohdat:
+            if t in partial and momentit[t.momentti - 1].kohdat:
+                # "– – –" inside a list momentti: some of its kohdat stay, but which is not said.
                 raise Apart(f"{c.act} gives {t.momentti} momentti in part (– – –)")
             momentit[t.momentti - 1] = fresh
         elif t.kind == "lead":
@@ -129,21 +129,19 @@ def _op_order(t: Target) -> tuple[int, int, tuple[int, str]]:
     return (t.momentti if t.kind != "heading" else 0, rank, label_key(t.kohta) if t.kohta else (0, ""))
 
 
-def _was_partial(given: Section, new: Momentti) -> bool:
-    return any(s.partial and (s.lead or "") == (new.lead.text if new.lead else "") for s in given.subsections)
-
-
 def _given_pieces(
     given: Section | None, ops: list[tuple[str, Target]], c: SectionEdit
-) -> dict[Target, Piece | Momentti]:
+) -> tuple[dict[Target, Piece | Momentti], set[Target]]:
     """Match the parts an act names to the texts it gives, without guessing.
 
     A given momentti that holds a named kohta carries that kohta (and the named lead-in of its
     momentti); every other given momentti fills the next named momentti or lead-in in the section's
-    order. Left-over momentitare lead-ins printed for context only when the act names kohdat.
+    order. Left-over momentit are lead-ins printed for context, allowed only when the act names
+    kohdat. Also returns the named momentit given in part ("– – –" among their kohdat).
     """
     assert given is not None
     out: dict[Target, Piece | Momentti] = {}
+    partial: set[Target] = set()
     wanted = {t.kohta: t for _, t in ops if t.kind == "kohta"}
     ordered = sorted((t for _, t in ops if t.kind in ("momentti", "lead")), key=_op_order)
     heading = next((t for _, t in ops if t.kind == "heading"), None)
@@ -173,6 +171,8 @@ def _given_pieces(
                 out[target] = m.lead if m.lead is not None else Piece(sub.text, c.act, c.date)
             else:
                 out[target] = m
+                if sub.partial:
+                    partial.add(target)
         elif not wanted:
             raise Apart(f"{c.act} gives more momentit than it names")
     missing = [t for t in ordered if t not in out] + [t for t in wanted.values() if t not in out]
@@ -180,7 +180,7 @@ def _given_pieces(
         t = missing[0]
         what = f"{t.momentti} momentin {t.kohta} kohta" if t.kind == "kohta" else f"{t.momentti} momentti ({t.kind})"
         raise Apart(f"{c.act} names {what} but gives no text for it")
-    return out
+    return out, partial
 
 
 def _without(m: Momentti, number: int, later: set[Target]) -> Momentti:
@@ -269,10 +269,24 @@ def consolidate(base: Statute, specs: Mapping[str, ActSpec], acts: Mapping[str, 
         return None
     per_section = section_edits(relevant, base.number)
     base_dates = in_force_date_of(base)
-    order = {normalise_section(s.number): i for i, s in enumerate(base.sections) if s.number is not None}
-    numbers = sorted(per_section, key=lambda n: (order.get(n, 10**6), label_key(n)))
-    numbers = sorted(numbers, key=label_key) if not _numbered_per_chapter(base) else numbers
-    histories = tuple(_history(base, n, per_section[n], acts, base_dates) for n in numbers)
+    numbers = sorted(per_section, key=label_key)
+    if _numbered_per_chapter(base):
+        # "3 §" names one section per chapter; a preamble's "3 §" alone cannot say which.
+        reason = "the statute numbers its sections per chapter; not consolidated"
+        histories = tuple(
+            SectionHistory(
+                base.number,
+                base.lang,
+                n,
+                None,
+                "apart",
+                reason,
+                tuple(sorted({c.act for c in per_section[n]}, key=act_key)),
+            )
+            for n in numbers
+        )
+    else:
+        histories = tuple(_history(base, n, per_section[n], acts, base_dates) for n in numbers)
     chapters: list[ChapterHeading] = []
     problems: list[str] = [s.problem for s in relevant if s.problem]
     for spec in relevant:

@@ -87,6 +87,17 @@ def test_a_section_no_act_amends_and_a_bad_date(in_force_server):
     assert r.status_code == 422
     assert r.headers["content-type"].startswith("application/problem+json")
     assert any(e["field"].endswith("date") for e in r.json()["errors"])
+    # The edges of the calendar: before any wording (not in force), and far ahead (today's wording).
+    first = _section(in_force_server, "fi.531-2017.s97", date="0001-01-01")["in_force"]
+    assert (first["status"], first["in_force"], first["wording"]) == ("consolidated", False, None)
+    assert [f["valid_from"] for f in first["future"]] == ["2018-01-01", "2021-08-01", "2022-08-01"]
+    last = _section(in_force_server, "fi.531-2017.s97", date="9999-12-31")["in_force"]
+    assert last["wording"]["valid_from"] == "2022-08-01" and last["future"] == []
+    for hostile in ("2021-13-01", "<script>", "2021-07-31T10:00", "9" * 300):
+        r = httpx.get(f"{in_force_server}/api/sections/fi.531-2017.s97", params={"date": hostile}, timeout=30)
+        assert r.status_code == 422, hostile
+        page = httpx.get(f"{in_force_server}/osio/fi.531-2017.s97", params={"date": hostile}, timeout=30)
+        assert page.status_code == 422 and "<script>" not in page.text, hostile
 
 
 def test_search_finds_the_wording_in_force(in_force_server):

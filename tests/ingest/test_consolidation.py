@@ -10,7 +10,7 @@ from ingest.amendment_targets import Target, expand_numbers, parse_targets
 from ingest.consolidation import consolidate_all
 from ingest.consolidation_model import as_amended
 from ingest.consolidation_report import format_consolidation
-from ingest.finlex import read_statute
+from ingest.finlex import Section, Statute, Subsection, read_statute
 from tests.paths import FINLEX, finlex_file
 from tests.servers import lahde_cli
 
@@ -111,3 +111,69 @@ def test_lahde_consolidation_reports_the_statutes_corpus():
     )
     assert "1214/2020 Läropliktslag (sv): 26 sections, 14 amended: 13 consolidated, 1 left apart" in lines
     assert lines[-1] == "In all: 202 amended sections, 200 consolidated automatically, 2 left apart"
+
+
+def _base(*subs: Subsection) -> Statute:
+    entry = Section("9", "Voimaantulo", None, None, (Subsection("Tämä laki tulee voimaan 1 päivänä tammikuuta 2020."),))
+    return Statute("1/2020", "Testilaki", "laki", "fi", (), (Section("5", "Otsikko", None, None, subs), entry))
+
+
+def _act(preamble: str, *subs: Subsection, partial: bool = False) -> Statute:
+    section = Section("5", "Otsikko", None, None, subs, partial=partial)
+    return Statute(
+        "2/2021",
+        "Laki testilain muuttamisesta",
+        "laki",
+        "fi",
+        (f"Eduskunnan päätöksen mukaisesti {preamble} seuraavasti:",),
+        (section,),
+        entry_into_force=("Tämä laki tulee voimaan 1 päivänä tammikuuta 2022.",),
+    )
+
+
+LIST = Subsection("Luettelo:\n1) yksi;\n2) kaksi.", ("1) yksi;", "2) kaksi."), "Luettelo:")
+
+
+@pytest.mark.parametrize(
+    ("act", "reason"),
+    [
+        (
+            _act("muutetaan testilain (1/2020) 5 §:n 2 momentti", Subsection("Uusi B."), Subsection("Uusi C.")),
+            "2/2021 gives more momentit than it names",
+        ),
+        (
+            _act("lisätään testilain (1/2020) 5 §:ään uusi 4 momentti", Subsection("Uusi D."), partial=True),
+            "2/2021: 4 momentti named; the section has 2",
+        ),
+        (
+            _act(
+                "muutetaan testilain (1/2020) 5 §:n 1 momentti",
+                Subsection("Luettelo:\n1) uusi yksi;", ("1) uusi yksi;",), "Luettelo:", partial=True),
+                partial=True,
+            ),
+            "2/2021 gives 1 momentti in part (– – –)",
+        ),
+        (
+            _act("muutetaan testilain (1/2020) 5 §:n 1 momentin 3 kohta", LIST, partial=True),
+            "2/2021 names 1 momentin 3 kohta but gives no text for it",
+        ),
+    ],
+)
+def test_an_act_that_does_not_match_its_preamble_is_left_apart(act, reason):
+    (history,) = consolidate_all([_base(LIST, Subsection("B.")), act])
+    (section,) = history.sections
+    assert (section.status, section.reason) == ("apart", reason)
+
+
+def test_a_kohta_change_keeps_the_rest_of_the_momentti():
+    act = _act(
+        "muutetaan testilain (1/2020) 5 §:n 1 momentin 2 kohta",
+        Subsection("Luettelo:\n2) uusi kaksi.", ("2) uusi kaksi.",), "Luettelo:", partial=True),
+        partial=True,
+    )
+    (history,) = consolidate_all([_base(LIST, Subsection("B.")), act])
+    (section,) = history.sections
+    now = section.at("2022-01-01")
+    assert now is not None and now.texts("fi") == ["Luettelo:\n1) yksi;\n2) uusi kaksi.", "B."]
+    assert [p.act for p in now.momentit[0].pieces] == ["1/2020", "1/2020", "2/2021"]
+    assert section.at("2021-12-31").texts("fi") == ["Luettelo:\n1) yksi;\n2) kaksi.", "B."]
