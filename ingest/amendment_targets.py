@@ -15,6 +15,8 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
+from .amendments import expand_numbers
+
 _NUM = r"\d+(?:\s?[a-z](?![a-zåäö]))?"
 _LIST = rf"{_NUM}(?:(?:\s*,\s*|\s+ja\s+|\s*[–-]\s*){_NUM})*"
 _PIECES_RE = re.compile(
@@ -39,28 +41,6 @@ class Target:
     kind: str
     momentti: int = 0
     kohta: str = ""
-
-
-def expand_numbers(run: str) -> list[str]:
-    """``1, 2 ja 4`` → [1, 2, 4]; ``1–3`` → [1, 2, 3]; labels keep their letter (``7 a``)."""
-    numbers: list[str] = []
-    pending_range = False
-    for token in re.split(r"(\s*,\s*|\s+ja\s+|\s*[–-]\s*)", run):
-        if not token.strip(" ,"):
-            pending_range = False
-            continue
-        if re.fullmatch(r"\s*[–-]\s*", token):
-            pending_range = True
-            continue
-        if re.fullmatch(r"\s+ja\s+", token):
-            continue
-        label = " ".join(token.split())
-        if pending_range and numbers and numbers[-1].isdigit() and label.isdigit():
-            numbers.extend(str(n) for n in range(int(numbers[-1]) + 1, int(label) + 1))
-        else:
-            numbers.append(label)
-        pending_range = False
-    return numbers
 
 
 def parse_targets(part: str | None) -> list[Target] | None:

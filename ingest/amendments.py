@@ -74,7 +74,7 @@ class SectionChange:
     date: str | None  # ISO entry-into-force date
 
 
-def _expand(run: str) -> list[str]:
+def expand_numbers(run: str) -> list[str]:
     """``7, 11 ja 14`` → [7, 11, 14]; ``111–113`` → [111, 112, 113]."""
     numbers: list[str] = []
     tokens = re.split(rf"({_SEP})", run)
@@ -99,7 +99,7 @@ def section_refs(text: str) -> list[tuple[str, str | None]]:
     refs: list[tuple[str, str | None]] = []
     matches = list(_RUN_RE.finditer(text))
     for i, match in enumerate(matches):
-        numbers = _expand(match.group(1))
+        numbers = expand_numbers(match.group(1))
         part = None
         tail_end = matches[i + 1].start() if i + 1 < len(matches) else len(text)
         tail = text[match.end() : tail_end].lstrip(" ,")
