@@ -21,13 +21,15 @@ from .amendments import SectionChange, amendment_index, parse_amendment
 from .chunking import DEFAULT_MAX_TOKENS, statute_to_document
 from .consolidation import consolidate_all
 from .consolidation_model import StatuteHistory
+from .eperusteet import read_peruste
 from .errors import IngestError, SkippedSource, SourceFormatError
 from .finlex import Statute, read_statute
 from .guide_chunks import GuideMeta, guide_to_document
 from .guides import read_guide
 from .in_force import other_wordings, statute_in_force
-from .manifest import SourceEntry, SourcesConfig, load_sources
+from .manifest import PerusteEntry, SourceEntry, SourcesConfig, load_sources
 from .models import Chunk, Document
+from .peruste_chunks import peruste_to_documents
 from .tokens import TokenCounter, estimate_tokens
 
 logger = logging.getLogger(__name__)
@@ -243,7 +245,8 @@ def corpus_files(config: SourcesConfig) -> list[Path]:
             found = config.statute_file(entry)
             if found is not None:
                 statute_files[found] = None
-    return list(statute_files) + [e.path for e in config.entries if e.path is not None]
+    guides = [e.path for e in config.entries if e.path is not None]
+    return list(statute_files) + guides + [path for _, path in config.peruste_files()]
 
 
 def ingest_corpus(
@@ -298,8 +301,30 @@ def ingest_corpus(
             report.add_error(SourceFormatError(entry.path, f"cannot read: {type(exc).__name__}: {exc}"))
         if on_file is not None:
             on_file(entry.path)
+    for listed, path in config.peruste_files():
+        try:
+            config.confine(path)
+            report.documents.extend(ingest_peruste(listed, path, options))
+        except IngestError as exc:
+            report.add_error(exc)
+        except Exception as exc:  # noqa: BLE001 - a reader bug on one file must not stop the corpus
+            report.add_error(SourceFormatError(path, f"cannot read: {type(exc).__name__}: {exc}"))
+        if on_file is not None:
+            on_file(path)
     report.seconds = time.perf_counter() - started
     return report
+
+
+def ingest_peruste(entry: PerusteEntry, path: Path, options: IngestOptions) -> list[Document]:
+    """Read and chunk one peruste the manifest names; its diaarinumero must be the one listed."""
+    check_file(path, options.max_bytes)
+    peruste = read_peruste(path)
+    if peruste.diaarinumero != entry.diaarinumero or peruste.id != entry.id:
+        raise SourceFormatError(
+            path,
+            f"holds {peruste.diaarinumero} (id {peruste.id}), the manifest lists {entry.diaarinumero} (id {entry.id})",
+        )
+    return peruste_to_documents(peruste, max_tokens=options.max_tokens, count_tokens=options.count_tokens)
 
 
 def inputs_fingerprint(

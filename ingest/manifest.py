@@ -28,7 +28,7 @@ from .text import strip_controls
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("laki", "asetus", "opas", "ohje", "ukk")
+KINDS = ("laki", "asetus", "peruste", "opas", "ohje", "ukk")
 LANGS = ("fi", "sv")
 _FINLEX_KEYS = {"dir", "include", "mirror"}
 _REQUIRED = ("id", "title", "kind", "lang")
@@ -70,6 +70,20 @@ class SourceEntry:
 
 
 @dataclass(frozen=True)
+class PerusteEntry:
+    """One ``[[peruste]]`` of the manifest: an ePerusteet peruste by diaarinumero and id."""
+
+    diaarinumero: str  # "OPH-2762-2017"
+    id: str  # ePerusteet's peruste id, "3397336": what `lahde sources fetch` downloads
+    file: str  # its JSON in the [eperusteet] folder
+
+    @property
+    def name(self) -> str:
+        """Short human name for messages."""
+        return f"peruste {self.diaarinumero} (id {self.id})"
+
+
+@dataclass(frozen=True)
 class SourcesConfig:
     """Which files make up the corpus."""
 
@@ -80,10 +94,18 @@ class SourcesConfig:
     mirror_dir: Path | None = None
     manifest: Path | None = None
     extra_roots: tuple[Path, ...] = ()  # further folders sources may be read from (LAHDE_SOURCE_ROOTS)
+    eperusteet_dir: Path | None = None  # where the perusteet's JSON files are (read, and fetched to)
+    perusteet: tuple[PerusteEntry, ...] = ()
 
     def allowed_roots(self) -> list[Path]:
         """Folders a source may lie in, resolved: the manifest's own folder, the Finlex folder, the mirror, the extra roots."""
-        roots = [self.manifest.parent if self.manifest else None, self.finlex_dir, self.mirror_dir, *self.extra_roots]
+        roots = [
+            self.manifest.parent if self.manifest else None,
+            self.finlex_dir,
+            self.mirror_dir,
+            self.eperusteet_dir,
+            *self.extra_roots,
+        ]
         return [Path(os.path.realpath(r)) for r in roots if r is not None]
 
     def confine(self, path: Path) -> Path:
@@ -113,6 +135,12 @@ class SourcesConfig:
         if self.mirror_dir is None or not self.mirror_dir.is_dir():
             return []
         return sorted(p for p in self.mirror_dir.glob("*.xml") if p.is_file())
+
+    def peruste_files(self) -> list[tuple[PerusteEntry, Path]]:
+        """Each listed peruste with its file (which may be missing: the ingest reports it)."""
+        if self.eperusteet_dir is None:
+            return []
+        return [(entry, self.eperusteet_dir / entry.file) for entry in self.perusteet]
 
     def statute_file(self, entry: SourceEntry) -> Path | None:
         """Where a statute entry's text is: the Finlex folder first, then the mirror."""
@@ -173,6 +201,28 @@ def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> Source
     )
 
 
+def _peruste_entry(data: object, index: int, manifest: Path, folder: Path | None) -> PerusteEntry:
+    where = f"[[peruste]] #{index}"
+    if not isinstance(data, dict):
+        raise ManifestError(manifest, f"{where}: must be a table")
+    keys = ("diaarinumero", "id", "file")
+    if set(data) != set(keys):
+        raise ManifestError(manifest, f"{where}: needs exactly the keys {list(keys)}, has {sorted(data)}")
+    if not all(isinstance(data[k], str) and data[k] for k in keys):
+        raise ManifestError(manifest, f"{where}: {', '.join(keys)} must be non-empty strings")
+    if not data["id"].isdigit():
+        raise ManifestError(
+            manifest, f'{where} ({data["diaarinumero"]}): id must be ePerusteet\'s number, e.g. "3397336"'
+        )
+    if folder is None:
+        raise ManifestError(manifest, f"{where} ({data['diaarinumero']}): no [eperusteet] dir to read it from")
+    if "/" in data["file"] or "\\" in data["file"] or data["file"].startswith("."):
+        raise ManifestError(
+            manifest, f"{where} ({data['diaarinumero']}): file must be a plain name in the [eperusteet] dir"
+        )
+    return PerusteEntry(strip_controls(data["diaarinumero"]), data["id"], data["file"])
+
+
 def load_sources(
     manifest: str | Path,
     *,
@@ -192,9 +242,11 @@ def load_sources(
         raise IngestError(manifest, f"cannot read sources manifest: {exc.strerror or exc}") from exc
     except (tomllib.TOMLDecodeError, UnicodeDecodeError) as exc:
         raise IngestError(manifest, f"invalid TOML: {exc}") from exc
-    unknown_top = sorted(set(data) - {"finlex", "source"})
+    unknown_top = sorted(set(data) - {"finlex", "source", "eperusteet", "peruste"})
     if unknown_top:
-        raise IngestError(manifest, f"unknown top-level keys {unknown_top}; allowed: ['finlex', 'source']")
+        raise IngestError(
+            manifest, f"unknown top-level keys {unknown_top}; allowed: ['finlex', 'source', 'eperusteet', 'peruste']"
+        )
     finlex = data.get("finlex", {})
     unknown = set(finlex) - _FINLEX_KEYS
     if unknown:
@@ -227,7 +279,19 @@ def load_sources(
             entries.append(entry)
         except ManifestError as exc:
             errors.append(exc)
+    eperusteet = data.get("eperusteet", {})
+    if not isinstance(eperusteet, dict) or set(eperusteet) - {"dir"}:
+        raise IngestError(manifest, "[eperusteet]: only the key 'dir' is allowed")
+    eperusteet_dir = (root / eperusteet["dir"]).resolve() if "dir" in eperusteet else None
+    perusteet: list[PerusteEntry] = []
+    for index, raw in enumerate(data.get("peruste", []), 1):
+        try:
+            perusteet.append(_peruste_entry(raw, index, manifest, eperusteet_dir))
+        except ManifestError as exc:
+            errors.append(exc)
     return SourcesConfig(
+        eperusteet_dir=eperusteet_dir,
+        perusteet=tuple(perusteet),
         finlex_dir=folder,
         finlex_include=tuple(finlex.get("include", ())),
         entries=tuple(entries),

@@ -89,6 +89,12 @@ class Citation:
     wording_until: str | None = None  # its last day, for a wording no longer (or not yet) in force on in_force_on
     wording_acts: tuple[str, ...] = ()  # the acts whose text the chunk holds, oldest first
     repealed_by: str | None = None  # a repealed section's stub: the repealing act
+    # Added for issue 17 (ePerusteet): a peruste's parts.
+    peruste: str | None = None  # the peruste's diaarinumero, "OPH-2762-2017"
+    unit: str | None = None  # the tutkinnon osa (koodi "105708") or TUVA koulutuksen osa ("101")
+    valid_from: str | None = None  # the peruste's voimassaolo
+    valid_until: str | None = None
+    transition_until: str | None = None  # siirtymäaika: an expired peruste still applies until then
 
     def to_dict(self) -> dict:
         """Return the citation as JSON-ready data."""
@@ -123,6 +129,11 @@ class Citation:
             "wording_until": self.wording_until,
             "wording_acts": list(self.wording_acts),
             "repealed_by": self.repealed_by,
+            "peruste": self.peruste,
+            "unit": self.unit,
+            "valid_from": self.valid_from,
+            "valid_until": self.valid_until,
+            "transition_until": self.transition_until,
         }
 
     @classmethod

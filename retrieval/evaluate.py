@@ -52,21 +52,34 @@ def load_questions(path: str | Path) -> list[Question]:
 
 
 def load_qrels(path: str | Path) -> dict[str, dict[Key, int]]:
-    """Read qrels.tsv (qid, statute, section, grade) into qid → {(statute, section): grade}."""
+    """Read qrels.tsv into qid → {(statute, section): grade}.
+
+    Columns ``qid statute section grade``, or for perusteet ``qid peruste unit grade`` (the
+    diaarinumero and the tutkinnon osa's or koulutuksen osa's code).
+    """
     path = Path(path)
+    try:
+        with open(path, encoding="utf-8") as fh:
+            header = fh.readline().rstrip("\n").split("\t")
+    except OSError as exc:
+        raise EvalDataError(f"{path}: cannot read: {exc}") from exc
+    doc, part = ("peruste", "unit") if "peruste" in header else ("statute", "section")
     out: dict[str, dict[Key, int]] = {}
-    for n, r in enumerate(_rows(path, ("qid", "statute", "section", "grade")), start=2):
+    for n, r in enumerate(_rows(path, ("qid", doc, part, "grade")), start=2):
         try:
             grade = int(r["grade"])
         except (TypeError, ValueError) as exc:
             raise EvalDataError(f"{path}:{n}: grade {r['grade']!r} is not an integer") from exc
-        out.setdefault(r["qid"], {})[(r["statute"], normalise_section(r["section"]))] = grade
+        out.setdefault(r["qid"], {})[(r[doc], normalise_section(r[part]))] = grade
     return out
 
 
 def section_key(chunk: Chunk) -> Key | None:
-    """The (statute, section) a chunk cites, or None for chunks outside any numbered section."""
+    """The (statute, section) a chunk cites — for a peruste (diaarinumero, unit) — or None outside either."""
     c = chunk.citation
+    peruste, unit = getattr(c, "peruste", None), getattr(c, "unit", None)
+    if peruste and unit:
+        return (peruste, normalise_section(unit))
     if c.statute is None or c.section is None:
         return None
     return (c.statute, normalise_section(c.section))

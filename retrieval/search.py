@@ -118,7 +118,10 @@ class Searcher:
         self.config = config or RetrievalConfig()
         self.references = ReferenceResolver(index.chunks, lexical.analyzer) if lexical is not None else None
         self._masks: dict[Filters, np.ndarray] = {}
-        self._has_periods = any(getattr(c.citation, "wording_until", None) for c in index.chunks)
+        # Superseded wordings, and perusteet that can expire, need a mask even without filters.
+        self._has_periods = any(
+            getattr(c.citation, "wording_until", None) or getattr(c.citation, "valid_until", None) for c in index.chunks
+        )
         self.vectors: QueryCache[str, np.ndarray] = QueryCache()
         self.analyses: QueryCache[str, dict[str, list[str]]] = QueryCache()
 

@@ -6,6 +6,7 @@ here knows HTTP.
 
 from __future__ import annotations
 
+import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -32,6 +33,19 @@ def in_period(citation: Citation, on: str | None) -> bool:
     return since <= on and (until is None or on <= until)
 
 
+def peruste_applies(citation: Citation, on: str | None) -> bool:
+    """Whether a peruste's chunk applies on the date (default today): in force, or within its siirtymäaika.
+
+    Chunks of other sources always pass.
+    """
+    if getattr(citation, "kind", None) != "peruste":
+        return True
+    day = on or dt.datetime.now(dt.timezone.utc).date().isoformat()
+    start = getattr(citation, "valid_from", None)
+    last = getattr(citation, "transition_until", None) or getattr(citation, "valid_until", None)
+    return (start is None or on is None or start <= day) and (last is None or day <= last)
+
+
 @dataclass(frozen=True)
 class Filters:
     """Optional restrictions on which chunks may be returned; ``doc`` is one source document's id.
@@ -47,6 +61,7 @@ class Filters:
     statute: str | None = None
     doc: str | None = None
     on: str | None = None
+    expired: bool = False  # also perusteet past their voimassaolo and siirtymäaika
 
     @classmethod
     def of(
@@ -77,12 +92,13 @@ class Filters:
             and (self.statute is None or c.statute == self.statute)
             and (self.doc is None or c.doc_id == self.doc)
             and in_period(c, self.on)
+            and (self.expired or peruste_applies(c, self.on))
         )
 
     @property
     def active(self) -> bool:
         """True when any filter is set."""
-        return any(v is not None for v in (self.kind, self.lang, self.statute, self.doc, self.on))
+        return self.expired or any(v is not None for v in (self.kind, self.lang, self.statute, self.doc, self.on))
 
 
 @dataclass(frozen=True)

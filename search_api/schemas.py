@@ -40,6 +40,11 @@ class CitationOut(BaseModel):
     wording_until: str | None = Field(None, description="Its last day, for a wording superseded (or about to be).")
     wording_acts: list[str] = Field([], description="The acts whose text the passage holds, oldest first.")
     repealed_by: str | None = Field(None, description="For a repealed section's stub: the repealing act.")
+    peruste: str | None = Field(None, description="A peruste's diaarinumero, e.g. 'OPH-2762-2017'.")
+    unit: str | None = Field(None, description="The peruste's tutkinnon osa (koodi, e.g. '105708') or koulutuksen osa.")
+    valid_from: str | None = Field(None, description="A peruste's voimassaolo: from (ISO date).")
+    valid_until: str | None = Field(None, description="A peruste's voimassaolo: until.")
+    transition_until: str | None = Field(None, description="A peruste's siirtymäaika: it still applies until then.")
 
 
 class HighlightOut(BaseModel):

@@ -49,6 +49,10 @@ async def api_search(
             "when the index was built, and wordings already enacted for later (marked by wording_since)."
         ),
     ] = None,
+    expired: Annotated[
+        bool,
+        Query(description="Also perusteet past their voimassaolo and siirtymäaika (default: only those that apply)."),
+    ] = False,
 ) -> SearchResponse:
     """Search passages; hits come best first with their citations."""
     query = clean_query(q, settings)
@@ -56,6 +60,8 @@ async def api_search(
     check_limit("k", k, settings.max_k)
     check_limit("offset", offset, settings.max_offset)
     filters = Filters.of(kind, lang, statute, on=date.isoformat() if date else None)
+    if expired:
+        filters = Filters(filters.kind, filters.lang, filters.statute, filters.doc, filters.on, expired=True)
     check_filters(filters, searcher)
     result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode, versions == "fold")
     if settings.log_queries:

@@ -56,8 +56,25 @@ def _period(wording: Wording, t: dict[str, str]) -> str:
     return t["in_force_since"].format(date=finnish_date(wording.valid_from))
 
 
+_CRITERION_RE = re.compile(r"^(?:(?P<target>.+?) — )?(?P<grade>[^:]{1,40}): ")
+
+
+def criterion_labels(label: str, text: str) -> list[str]:
+    """Per paragraph of a peruste's assessment chunk, the citation down to its kohde and grade ("… › hyvä H3")."""
+    out: list[str] = []
+    for para in text.split("\n\n"):
+        match = _CRITERION_RE.match(para)
+        if match is None:
+            return []
+        parts = [p for p in (match.group("target"), match.group("grade")) if p]
+        out.append(" › ".join([label, *parts]))
+    return out if len(out) > 1 or (out and "›" in out[0]) else []
+
+
 def wording_line(citation: Citation, ui: str) -> str:
     """A hit's note on its wording: "Voimassa oleva sanamuoto · voimassa 1.8.2022 alkaen", or when it takes effect."""
+    if citation.kind == "peruste":
+        return peruste_validity(citation, ui)
     if getattr(citation, "consolidation", None) != "consolidated" or not citation.wording_since:
         return ""
     t = STRINGS[ui]
@@ -67,6 +84,20 @@ def wording_line(citation: Citation, ui: str) -> str:
     if until:
         return t["in_force_until"].format(start=finnish_date(since), end=finnish_date(until))
     return f"{t['in_force_title']} · {t['in_force_since'].format(date=finnish_date(since))}"
+
+
+def peruste_validity(citation: Citation, ui: str) -> str:
+    """ "Voimassa 1.8.2018 alkaen", or for an expired peruste its end and siirtymäaika."""
+    t = STRINGS[ui]
+    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    until, transition = citation.valid_until, citation.transition_until
+    if until and until < today:
+        if transition and transition >= today:
+            return t["peruste_transition"].format(end=finnish_date(until), transition=finnish_date(transition))
+        return t["peruste_expired"].format(end=finnish_date(until))
+    if citation.valid_from:
+        return t["peruste_valid"].format(start=finnish_date(citation.valid_from))
+    return ""
 
 
 def in_force_context(info: InForce, statute: str, ui: str, lang: str) -> dict[str, Any] | None:

@@ -1,0 +1,196 @@
+"""The ePerusteet reader and its chunks, with exact expected texts from each of the seven real perusteet."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+
+from ingest.eperusteet import read_peruste
+from ingest.errors import SourceFormatError
+from ingest.peruste_chunks import criterion_label, peruste_to_documents
+from tests.paths import REPO
+
+FOLDER = REPO.parent / "shared" / "corpus" / "eperusteet"
+PERUSTE = FOLDER / "peruste"
+
+
+def _read(name: str):
+    path = PERUSTE / name
+    if not path.exists():
+        pytest.skip(f"shared ePerusteet corpus not found at {FOLDER}")
+    return read_peruste(path)
+
+
+def _unit(peruste, code: str):
+    return next(u for u in peruste.units if u.code == code)
+
+
+def test_autoalan_perustutkinto_reform_format_criteria_by_grade():
+    p = _read("OPH-2762-2017_autoalan-perustutkinto.json")
+    assert (p.diaarinumero, p.id, p.format, p.langs) == ("OPH-2762-2017", "3397336", "reformi", ("fi", "sv"))
+    assert (p.valid_from, p.valid_to, p.transition_until) == ("2018-08-01", None, None)
+    unit = _unit(p, "105708")
+    assert (unit.name["fi"], unit.name["sv"], unit.laajuus) == (
+        "Huolto- ja korjaustyöt",
+        "Service- och reparationsarbeten",
+        30.0,
+    )
+    assert unit.demonstration["fi"] == (
+        "Opiskelija osoittaa ammattitaitonsa näytössä tekemällä huolto- ja korjaustöitä ajoneuvokorjaamossa. "
+        "Siltä osin kuin tutkinnon osassa vaadittua ammattitaitoa ei voida arvioida näytön perusteella, "
+        "ammattitaidon osoittamista täydennetään yksilöllisesti muilla tavoin."
+    )
+    assert unit.requirements["fi"].split("\n")[:3] == [
+        "Opiskelija osaa",
+        "hoitaa asiakaspalvelutilanteen ottaen huomioon moottoriajoneuvojen korjausehdot ja autoalan keskeisen "
+        "lainsäädännön vaikutukset omassa työssään",
+        "neuvoa asiakasta auton teknisissä ongelmissa",
+    ]
+    area = unit.assessment[0]
+    target = area.targets[0]
+    assert (area.heading["fi"], target.heading["fi"], target.lead["fi"]) == (
+        "1. Työprosessien hallinta",
+        "Työn kokonaisuuden hallinta",
+        "Opiskelija",
+    )
+    # Codes 6 and 8 (T2, H4) are empty in the reform scale and left out.
+    assert [(g.code, g.name["fi"], g.criteria["fi"]) for g in target.grades] == [
+        (
+            "5",
+            "tyydyttävä T1",
+            (
+                "suunnittelee ja tekee ohjattuna työprosessiin kuuluvat työvaiheet",
+                "noudattaa työaikoja ja toimii ohjattuna ohjeiden mukaisesti",
+            ),
+        ),
+        (
+            "7",
+            "hyvä H3",
+            (
+                "suunnittelee annettujen ohjeiden mukaan työprosessin ja toteuttaa sen pääsääntöisesti itsenäisesti",
+                "noudattaa työaikoja ja annettuja ohjeita",
+            ),
+        ),
+        (
+            "9",
+            "kiitettävä K5",
+            (
+                "suunnittelee ja toteuttaa työprosessin itsenäisesti",
+                "noudattaa työaikoja ja suunnitelmia sekä neuvottelee mahdollisista poikkeamista",
+            ),
+        ),
+    ]
+    assert criterion_label(p, unit, target.heading["fi"], "hyvä H3", "fi") == (
+        "Autoalan perustutkinto (OPH-2762-2017) › Huolto- ja korjaustyöt (105708) › Arviointi › "
+        "Työn kokonaisuuden hallinta › hyvä H3"
+    )
+
+
+def test_autoalan_chunks_cite_the_tutkinnon_osa_and_link_the_languages():
+    p = _read("OPH-2762-2017_autoalan-perustutkinto.json")
+    fi, sv = peruste_to_documents(p)
+    assert (fi.id, sv.id, fi.kind) == ("fi.peruste-oph-2762-2017", "sv.peruste-oph-2762-2017", "peruste")
+    chunk = next(c for c in fi.chunks if c.id == "fi.peruste-oph-2762-2017.u105708.arviointi1")
+    assert chunk.citation.label == (
+        "Autoalan perustutkinto (OPH-2762-2017) › Huolto- ja korjaustyöt (105708) › Arviointi › 1. Työprosessien hallinta"
+    )
+    assert chunk.text.split("\n\n")[1] == (
+        "Työn kokonaisuuden hallinta — hyvä H3: Opiskelija suunnittelee annettujen ohjeiden mukaan työprosessin ja "
+        "toteuttaa sen pääsääntöisesti itsenäisesti; noudattaa työaikoja ja annettuja ohjeita"
+    )
+    assert (chunk.citation.peruste, chunk.citation.unit) == ("OPH-2762-2017", "105708")
+    twin = next(c for c in sv.chunks if c.citation.section_key == chunk.citation.section_key)
+    assert twin.citation.label.startswith(
+        "Grundexamen inom bilbranschen (OPH-2762-2017) › Service- och reparationsarbeten (105708) › Bedömning"
+    )
+
+
+def test_puuteollisuuden_perustutkinto_and_its_yhteiset_osa_alueet():
+    p = _read("OPH-2455-2017_puuteollisuuden-perustutkinto.json")
+    unit = _unit(p, "105447")
+    assert (unit.name["fi"], unit.laajuus) == ("Sahatavaran kuivaus ja jälkikäsittely", 20.0)
+    assert (
+        unit.assessment[1].heading["fi"]
+        == "Opiskelija valvoo kuivausprosessia prosessinohjauksen automaatiojärjestelmällä."
+    )
+    assert unit.assessment[0].targets[0].grades[0].criteria["fi"][0] == (
+        "perehtyy työtehtäväänsä ja suunnittelee työjärjestyksen annettujen ohjeiden mukaan ja ottaen huomioon työturvallisuuden"
+    )
+    areas = [u for u in p.units if u.kind == "osa-alue"]
+    assert len(areas) == 20 and areas[0].parent == "400012"
+
+
+def test_the_2014_format_is_read_with_its_own_scale():
+    p = _read("79-011-2014_sosiaali-ja-terveysalan-perustutkinto.json")
+    assert (p.diaarinumero, p.format) == ("79/011/2014", "2014")
+    target = _unit(p, "101050").assessment[0].targets[0]
+    assert target.heading["fi"] == "Oman työn suunnittelu ja suunnitelmien tekeminen"
+    assert [(g.name["fi"], g.criteria["fi"]) for g in target.grades] == [
+        ("tyydyttävä T1", ("kartoittaa opastettuna yritystoiminnan suunnittelun ja toteutuksen eri vaiheet",)),
+        (
+            "hyvä H2",
+            (
+                "kartoittaa yritystoiminnan suunnittelun ja toteutuksen eri vaiheet ja toimii oma-aloitteisesti ja vastuullisesti",
+            ),
+        ),
+        (
+            "kiitettävä K3",
+            (
+                "kartoittaa yritystoiminnan suunnittelun ja toteutuksen eri vaiheet innovatiivisesti ja toimii "
+                "oma-aloitteisesti ja vastuullisesti",
+            ),
+        ),
+    ]
+    assert p.chapters[0].path["fi"] == ("Sosiaali- ja terveysalan perustutkintoa koskevia erityismääräyksiä",)
+
+
+def test_an_ammattitutkinto_is_assessed_hyvaksytty_and_its_validity_read():
+    p = _read("OPH-2487-2018_elaintenhoidon-ammattitutkinto.json")
+    assert (p.valid_from, p.valid_to, p.transition_until) == ("2019-01-01", "2025-07-31", "2028-07-31")
+    unit = _unit(p, "201494")
+    target = unit.assessment[0].targets[0]
+    assert target.heading["fi"] == "Eläinsuojelusäädösten huomioiminen"
+    assert [(g.name["fi"], g.name["sv"]) for g in target.grades] == [("hyväksytty", "godkänd")]
+    assert target.grades[0].criteria["fi"][0] == (
+        "toimii työssään voimassa olevan eläinsuojelulainsäädännön mukaisesti ja tuntee lainsäädännön keskeiset asiat"
+    )
+    liikunta = _read("OPH-1161-2018_liikunnan-ja-valmennuksen-ammattitutkinto.json")
+    assert (liikunta.valid_to, liikunta.transition_until) == ("2026-07-31", "2028-07-31")
+    assert _unit(liikunta, "200791").name["fi"] == "Lasten liikunnan edistäminen"
+
+
+def test_tuva_koulutuksen_osat_and_telma_contents():
+    tuva = _read("OPH-1488-2021_tuva.json")
+    assert tuva.format == "tuva"
+    assert [(u.code, u.name["fi"], u.laajuus) for u in tuva.units][:2] == [
+        ("101", "Opiskelu- ja urasuunnittelutaidot", 10.0),
+        ("107", "Perustaitojen vahvistaminen", 30.0),
+    ]
+    assert tuva.units[0].requirements["fi"].split("\n")[:2] == [
+        "asettaa ja arvioi oman elämänsä tavoitteita ja toiveita",
+        "osaa kuvata itseänsä oppijana ja opiskelijana",
+    ]
+    telma = _read("OPH-2659-2017_telma.json")
+    assert [u.code for u in telma.units] == ["400005", "400006", "400007"]
+    assert telma.units[0].description["fi"].split("\n")[1] == "Liikunta, liikkuminen ja motoriset taidot"
+
+
+def test_a_file_that_is_not_a_peruste_or_of_another_format_is_refused_by_name(tmp_path: Path):
+    not_found = FOLDER / "api-samples" / "eperusteet-service_api_tutkinnonosat_not_found.json"
+    if not not_found.exists():
+        pytest.skip("shared ePerusteet samples not found")
+    with pytest.raises(SourceFormatError, match="not an ePerusteet peruste") as info:
+        read_peruste(not_found)
+    assert "not_found.json" in str(info.value)
+    other = tmp_path / "other.json"
+    other.write_text(
+        json.dumps({"diaarinumero": "X-1-2020", "nimi": {"fi": "X"}, "suoritustavat": [{"suoritustapakoodi": "uusi"}]})
+    )
+    with pytest.raises(SourceFormatError, match=r"suoritustavat \['uusi'\] not read"):
+        read_peruste(other)
+    broken = tmp_path / "broken.json"
+    broken.write_text('{"diaarinumero": ')
+    with pytest.raises(SourceFormatError, match="malformed JSON"):
+        read_peruste(broken)
