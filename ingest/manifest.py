@@ -28,7 +28,7 @@ from .text import strip_controls
 
 logger = logging.getLogger(__name__)
 
-KINDS = ("laki", "asetus", "peruste", "opas", "ohje", "ukk")
+KINDS = ("laki", "asetus", "opas", "ohje", "ukk")  # a [[source]]'s kinds; perusteet are [[peruste]]
 LANGS = ("fi", "sv")
 _FINLEX_KEYS = {"dir", "include", "mirror"}
 _REQUIRED = ("id", "title", "kind", "lang")
@@ -94,7 +94,8 @@ class SourcesConfig:
     mirror_dir: Path | None = None
     manifest: Path | None = None
     extra_roots: tuple[Path, ...] = ()  # further folders sources may be read from (LAHDE_SOURCE_ROOTS)
-    eperusteet_dir: Path | None = None  # where the perusteet's JSON files are (read, and fetched to)
+    eperusteet_dir: Path | None = None  # where the perusteet's JSON files are read from
+    eperusteet_mirror: Path | None = None  # where `lahde sources fetch` writes them (read when dir lacks one)
     perusteet: tuple[PerusteEntry, ...] = ()
 
     def allowed_roots(self) -> list[Path]:
@@ -104,6 +105,7 @@ class SourcesConfig:
             self.finlex_dir,
             self.mirror_dir,
             self.eperusteet_dir,
+            self.eperusteet_mirror,
             *self.extra_roots,
         ]
         return [Path(os.path.realpath(r)) for r in roots if r is not None]
@@ -137,10 +139,14 @@ class SourcesConfig:
         return sorted(p for p in self.mirror_dir.glob("*.xml") if p.is_file())
 
     def peruste_files(self) -> list[tuple[PerusteEntry, Path]]:
-        """Each listed peruste with its file (which may be missing: the ingest reports it)."""
-        if self.eperusteet_dir is None:
-            return []
-        return [(entry, self.eperusteet_dir / entry.file) for entry in self.perusteet]
+        """Each listed peruste with its file: in the folder, else fetched into the mirror (missing: reported)."""
+        out: list[tuple[PerusteEntry, Path]] = []
+        for entry in self.perusteet:
+            folders = [f for f in (self.eperusteet_dir, self.eperusteet_mirror) if f is not None]
+            found = next((f / entry.file for f in folders if (f / entry.file).is_file()), None)
+            if folders:
+                out.append((entry, found or folders[0] / entry.file))
+        return out
 
     def statute_file(self, entry: SourceEntry) -> Path | None:
         """Where a statute entry's text is: the Finlex folder first, then the mirror."""
@@ -215,7 +221,9 @@ def _peruste_entry(data: object, index: int, manifest: Path, folder: Path | None
             manifest, f'{where} ({data["diaarinumero"]}): id must be ePerusteet\'s number, e.g. "3397336"'
         )
     if folder is None:
-        raise ManifestError(manifest, f"{where} ({data['diaarinumero']}): no [eperusteet] dir to read it from")
+        raise ManifestError(
+            manifest, f"{where} ({data['diaarinumero']}): no [eperusteet] dir or mirror to read it from"
+        )
     if "/" in data["file"] or "\\" in data["file"] or data["file"].startswith("."):
         raise ManifestError(
             manifest, f"{where} ({data['diaarinumero']}): file must be a plain name in the [eperusteet] dir"
@@ -280,17 +288,19 @@ def load_sources(
         except ManifestError as exc:
             errors.append(exc)
     eperusteet = data.get("eperusteet", {})
-    if not isinstance(eperusteet, dict) or set(eperusteet) - {"dir"}:
-        raise IngestError(manifest, "[eperusteet]: only the key 'dir' is allowed")
+    if not isinstance(eperusteet, dict) or set(eperusteet) - {"dir", "mirror"}:
+        raise IngestError(manifest, "[eperusteet]: only the keys 'dir' and 'mirror' are allowed")
     eperusteet_dir = (root / eperusteet["dir"]).resolve() if "dir" in eperusteet else None
+    eperusteet_mirror = (root / eperusteet["mirror"]).resolve() if "mirror" in eperusteet else None
     perusteet: list[PerusteEntry] = []
     for index, raw in enumerate(data.get("peruste", []), 1):
         try:
-            perusteet.append(_peruste_entry(raw, index, manifest, eperusteet_dir))
+            perusteet.append(_peruste_entry(raw, index, manifest, eperusteet_dir or eperusteet_mirror))
         except ManifestError as exc:
             errors.append(exc)
     return SourcesConfig(
         eperusteet_dir=eperusteet_dir,
+        eperusteet_mirror=eperusteet_mirror,
         perusteet=tuple(perusteet),
         finlex_dir=folder,
         finlex_include=tuple(finlex.get("include", ())),

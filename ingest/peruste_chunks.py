@@ -105,7 +105,8 @@ def _document(peruste: Peruste, lang: str, max_tokens: int | None, count_tokens:
             label=label,
             heading_path=path,
             url=url,
-            section_key=f"peruste-{slug}.{key}",
+            # One key per unit: the section view shows a whole tutkinnon osa; fi and sv share it.
+            section_key=f"peruste-{slug}.{key.split('.', 1)[0]}",
             order=len(chunks),
             issuer=words["issuer"],
             peruste=peruste.diaarinumero,
@@ -118,6 +119,7 @@ def _document(peruste: Peruste, lang: str, max_tokens: int | None, count_tokens:
             suffix = f".{n + 1}" if n else ""
             chunks.append(Chunk(f"{doc_id}.{key}{suffix}", part, citation, label, count_tokens(f"{label}\n{part}")))
 
+    seen: dict[str, int] = {}
     for unit in peruste.units:
         head = unit_title(unit, lang)
         path: tuple[str, ...] = (head,)
@@ -125,6 +127,10 @@ def _document(peruste: Peruste, lang: str, max_tokens: int | None, count_tokens:
             parent = next((u for u in peruste.units if u.code == unit.parent), None)
             path = ((unit_title(parent, lang),) if parent else ()) + (head,)
         key = f"u{peruste_slug(unit.code)}"
+        # A unit listed twice, or codes that differ only in case ("AI", "ai"), keep ids apart.
+        seen[key] = seen.get(key, 0) + 1
+        if seen[key] > 1:
+            key = f"{key}-{seen[key]}"
         owner = unit.parent or unit.code
         requirements = words["tavoitteet"] if unit.kind == "koulutuksen osa" else words["vaatimukset"]
         add(f"{key}.kuvaus", (*path, words["kuvaus"]), unit.description.get(lang, ""), owner)

@@ -19,6 +19,7 @@ from index.errors import IndexError_
 from index.generations import IndexRoot, ReindexLock
 from index.wordings import statute_history_to_dict
 from ingest.consolidation_report import format_consolidation
+from ingest.eperusteet_fetch import fetch_perusteet
 from ingest.errors import IngestError, QuestionBankError
 from ingest.fetch import FetchError, fetch_sources
 from ingest.manifest import load_sources
@@ -351,31 +352,47 @@ def sources() -> None:
 @click.option("--out", "out", type=click.Path(path_type=Path), help="Mirror folder (default: [finlex] mirror).")
 @click.option("--consolidated", is_flag=True, help="Fetch the consolidated (ajantasainen) versions.")
 def sources_fetch(out: Path | None, consolidated: bool) -> None:
-    """Download the statutes listed in sources.toml from the Finlex open-data API (Akoma Ntoso)."""
+    """Download the statutes (Finlex open data, Akoma Ntoso) and perusteet (ePerusteet) listed in sources.toml."""
     settings = get_settings()
     try:
         config = load_sources(settings.sources, mirror_dir=out or settings.finlex_mirror_dir)
     except IngestError as exc:
         raise click.ClickException(_printable(str(exc))) from exc
-    if config.mirror_dir is None:
+    if config.mirror_dir is None and not config.perusteet:
         raise click.ClickException("no mirror folder: set [finlex] mirror in sources.toml or give --out")
+    failed = 0
     try:
-        result = fetch_sources(
-            config,
-            base_url=settings.finlex_api_url,
-            timeout=settings.fetch_timeout,
-            retries=settings.fetch_retries,
-            consolidated=consolidated,
-        )
+        if config.mirror_dir is not None:
+            result = fetch_sources(
+                config,
+                base_url=settings.finlex_api_url,
+                timeout=settings.fetch_timeout,
+                retries=settings.fetch_retries,
+                consolidated=consolidated,
+            )
+            _print_fetched(result.written, result.failed, config.mirror_dir)
+            failed += len(result.failed)
+        if config.perusteet:
+            found = fetch_perusteet(
+                config,
+                base_url=settings.eperusteet_api_url,
+                timeout=settings.fetch_timeout,
+                retries=settings.fetch_retries,
+            )
+            _print_fetched(found.written, found.failed, config.eperusteet_mirror)
+            failed += len(found.failed)
     except FetchError as exc:
         raise click.ClickException(_printable(str(exc))) from exc
-    for path in result.written:
-        _echo(f"fetched {path}")
-    for failure in result.failed:
-        _echo(f"FAILED {failure}", err=True)
-    _echo(f"ok {len(result.written)}, failed {len(result.failed)} → {config.mirror_dir}")
-    if result.failed:
+    if failed:
         sys.exit(1)
+
+
+def _print_fetched(written: list[Path], failures: list[str], folder: Path | None) -> None:
+    for path in written:
+        _echo(f"fetched {path}")
+    for failure in failures:
+        _echo(f"FAILED {_printable(failure)}", err=True)
+    _echo(f"ok {len(written)}, failed {len(failures)} → {folder}")
 
 
 if __name__ == "__main__":  # pragma: no cover

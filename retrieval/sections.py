@@ -66,6 +66,14 @@ def whole_section_label(chunks: Sequence[Chunk]) -> str:
     ("sellaisena kuin se on osaksi laeissa …"), gathered over its chunks.
     """
     c = chunks[0].citation
+    if getattr(c, "kind", None) == "peruste" and len(chunks) > 1:
+        # The unit, not one of its parts: "Autoalan perustutkinto (OPH-2762-2017) › Huolto- ja korjaustyöt (105708)".
+        common = list(c.heading_path)
+        for other in chunks[1:]:
+            path = list(other.citation.heading_path)
+            while common and path[: len(common)] != common:
+                common.pop()
+        return " › ".join([c.label.split(" › ")[0], *common])
     if len(chunks) == 1 and not subsections(c):
         return c.label
     base = plain_label(c.label)

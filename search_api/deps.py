@@ -37,7 +37,7 @@ logger = logging.getLogger(__name__)
 _CONTROL_RE = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f]")
 _INVISIBLE_RE = re.compile(r"[\u200b-\u200d\u2060\ufeff]")
 #: Source kinds and languages a filter may name (the sources manifest's own lists).
-FILTER_KINDS = KINDS
+FILTER_KINDS = (*KINDS[:2], "peruste", *KINDS[2:])  # perusteet (kind peruste) come from [[peruste]]
 FILTER_LANGS = LANGS
 
 Progress = Callable[[str, int, int], None]

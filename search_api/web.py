@@ -26,7 +26,8 @@ from retrieval.types import Filters, Hit, marked_words
 
 from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
-from .wording_page import criterion_labels, in_force_context, valid_iso_date, wording_line
+from .peruste_page import peruste_parts
+from .wording_page import in_force_context, valid_iso_date, wording_line
 
 logger = logging.getLogger(__name__)
 
@@ -283,10 +284,7 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     momentti_labels = [f"{view.label} {n} mom." for n in range(1, len(card["paragraphs"]) + 1)] if whole else []
     if info.momentti_labels and len(info.momentti_labels) == len(card["paragraphs"]):
         momentti_labels = list(info.momentti_labels)
-    if c.kind == "peruste":
-        # One line per arvioinnin kohde and grade: each cited down to the grade.
-        momentti_labels = criterion_labels(view.label, text)
-    elif len(momentti_labels) == 1:
+    if len(momentti_labels) == 1:
         momentti_labels = []
     return _render(
         request,
@@ -300,6 +298,8 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
         history=history,
         counterpart=view.other_languages[0] if view.other_languages else None,
         wording=in_force_context(info, c.statute or "", ui, view.lang),
+        # A peruste's unit: its parts, each paragraph cited down to the arvioinnin kohde and grade.
+        parts=peruste_parts(view, marked) if c.kind == "peruste" else [],
         date_value=asked or info.date,
     )
 

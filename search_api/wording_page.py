@@ -56,21 +56,6 @@ def _period(wording: Wording, t: dict[str, str]) -> str:
     return t["in_force_since"].format(date=finnish_date(wording.valid_from))
 
 
-_CRITERION_RE = re.compile(r"^(?:(?P<target>.+?) — )?(?P<grade>[^:]{1,40}): ")
-
-
-def criterion_labels(label: str, text: str) -> list[str]:
-    """Per paragraph of a peruste's assessment chunk, the citation down to its kohde and grade ("… › hyvä H3")."""
-    out: list[str] = []
-    for para in text.split("\n\n"):
-        match = _CRITERION_RE.match(para)
-        if match is None:
-            return []
-        parts = [p for p in (match.group("target"), match.group("grade")) if p]
-        out.append(" › ".join([label, *parts]))
-    return out if len(out) > 1 or (out and "›" in out[0]) else []
-
-
 def wording_line(citation: Citation, ui: str) -> str:
     """A hit's note on its wording: "Voimassa oleva sanamuoto · voimassa 1.8.2022 alkaen", or when it takes effect."""
     if citation.kind == "peruste":

@@ -145,7 +145,7 @@ def test_statute_entry_not_in_any_folder_is_a_failure(tmp_path: Path):
     assert report.skipped[0].reason.endswith("not found (run `lahde sources fetch`); no Finlex folder")
 
 
-def test_real_manifest_ingests_statutes_and_guides():
+def test_real_manifest_ingests_statutes_guides_and_perusteet():
     finlex_file("asd20170531.xml")
     report = ingest_corpus(load_sources(REPO / "corpus" / "sources.toml"))
     assert report.errors == [] and report.skipped == []
@@ -155,7 +155,10 @@ def test_real_manifest_ingests_statutes_and_guides():
         "sv.531-2017",
         "fi.esimerkkiopisto-hoks-ohje",
         "fi.esimerkkiopisto-erityinen-tuki-ukk",
+        "fi.peruste-oph-1161-2018",
+        "sv.peruste-oph-1488-2021",
     } <= ids
-    assert len(list((FINLEX / "fi").glob("*.xml"))) + len(list((FINLEX / "sv").glob("*.xml"))) + 4 == len(ids)
+    statutes = len(list((FINLEX / "fi").glob("*.xml"))) + len(list((FINLEX / "sv").glob("*.xml")))
+    assert statutes + 4 + 3 * 2 == len(ids)  # 4 guides, 3 perusteet in two languages
     vocational = next(d for d in report.documents if d.id == "fi.531-2017")
     assert (vocational.valid_from, vocational.issuer) == ("2018-01-01", "Eduskunta")
