@@ -98,7 +98,7 @@ def test_odd_methods_and_paths_add_no_metric_series(client: TestClient):
 @pytest.mark.parametrize(
     ("params", "field", "allowed"),
     [
-        ({"kind": "blogi"}, "kind", "laki, asetus, opas, ohje, ukk"),
+        ({"kind": "blogi"}, "kind", "laki, asetus, peruste, opas, ohje, ukk"),
         ({"lang": "en"}, "lang", "fi, sv"),
         ({"statute": "9999/2099"}, "statute", "1/2000"),
     ],

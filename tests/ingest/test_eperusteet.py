@@ -101,9 +101,18 @@ def test_autoalan_chunks_cite_the_tutkinnon_osa_and_link_the_languages():
         "toteuttaa sen pääsääntöisesti itsenäisesti; noudattaa työaikoja ja annettuja ohjeita"
     )
     assert (chunk.citation.peruste, chunk.citation.unit) == ("OPH-2762-2017", "105708")
-    twin = next(c for c in sv.chunks if c.citation.section_key == chunk.citation.section_key)
-    assert twin.citation.label.startswith(
-        "Grundexamen inom bilbranschen (OPH-2762-2017) › Service- och reparationsarbeten (105708) › Bedömning"
+    # The unit's chunks share one key in both languages: the page shows the whole tutkinnon osa.
+    unit = [c.id for c in fi.chunks if c.citation.section_key == chunk.citation.section_key]
+    assert unit[:3] == [
+        "fi.peruste-oph-2762-2017.u105708.vaatimukset",
+        "fi.peruste-oph-2762-2017.u105708.osoittaminen",
+        "fi.peruste-oph-2762-2017.u105708.arviointi1",
+    ]
+    twin = next(c for c in sv.chunks if c.id == chunk.id.replace("fi.", "sv.", 1))
+    assert twin.citation.section_key == chunk.citation.section_key
+    assert twin.citation.label == (
+        "Grundexamen inom bilbranschen (OPH-2762-2017) › Service- och reparationsarbeten (105708) › Bedömning › "
+        "Behärskande av arbetsprocessen"
     )
 
 
