@@ -161,6 +161,23 @@ def plain(text: str) -> str:
     return text.replace("\u00a0", " ")
 
 
+def serious_violations(pages: "Pages", base: str, views: list[str]) -> list[str]:
+    """axe-core's serious and critical violations of each view at desktop and phone width."""
+    from axe_playwright_python.sync_playwright import Axe
+
+    axe = Axe()
+    problems: list[str] = []
+    for viewport in (DESKTOP, PHONE):
+        page = pages.open(viewport)
+        for path in views:
+            page.goto(base + path)
+            for v in axe.run(page).response["violations"]:
+                if v["impact"] in ("serious", "critical"):
+                    targets = [n["target"] for n in v["nodes"]][:3]
+                    problems.append(f"{viewport['width']}px {path}: {v['id']} ({v['impact']}) {targets}")
+    return problems
+
+
 def titles(page) -> list[str]:
     return [plain(t) for t in page.locator("ol.results > li h3.cite a").all_inner_texts()]
 
@@ -354,16 +371,7 @@ def test_no_serious_accessibility_violations(pages: Pages, site: str):
     probe.set_content("<!doctype html><html lang='fi'><title>t</title><main><input type='text'></main></html>")
     # The checker itself must see a missing label, or an empty list below would prove nothing.
     assert "label" in [v["id"] for v in axe.run(probe).response["violations"]]
-    problems: list[str] = []
-    for viewport in (DESKTOP, PHONE):
-        page = pages.open(viewport)
-        for path in views:
-            page.goto(site + path)
-            for v in axe.run(page).response["violations"]:
-                if v["impact"] in ("serious", "critical"):
-                    targets = [n["target"] for n in v["nodes"]][:3]
-                    problems.append(f"{viewport['width']}px {path}: {v['id']} ({v['impact']}) {targets}")
-    assert problems == []
+    assert serious_violations(pages, site, views) == []
 
 
 def test_api_docs_render_from_the_apps_own_files_under_the_csp(pages: Pages, hostile_site: str):

@@ -19,7 +19,7 @@ from search_api.app import create_app
 from tests.indexes import build_cached
 from tests.paths import REPO
 from tests.web import test_browser as browser_tests
-from tests.web.test_browser import DESKTOP, PHONE, Pages, _serve, plain, shot
+from tests.web.test_browser import PHONE, Pages, _serve, plain, serious_violations, shot
 
 pytestmark = pytest.mark.slow
 
@@ -76,23 +76,12 @@ def test_a_coach_finds_the_hyva_3_criteria_and_copies_their_citation(pages: Page
 
 
 def test_no_serious_accessibility_violations_on_the_peruste_views(pages: Pages, peruste_site: str):
-    from axe_playwright_python.sync_playwright import Axe
-
-    axe = Axe()
     views = [
         "/osio/fi.peruste-oph-2762-2017.u105708.arviointi1",
         "/?q=autoala+hyv%C3%A4+3&kind=peruste",
         "/osio/sv.peruste-oph-2762-2017.u105708.vaatimukset",
     ]
-    problems: list[str] = []
-    for viewport in (DESKTOP, PHONE):
-        page = pages.open(viewport)
-        for path in views:
-            page.goto(peruste_site + path)
-            for v in axe.run(page).response["violations"]:
-                if v["impact"] in ("serious", "critical"):
-                    problems.append(f"{viewport['width']}px {path}: {v['id']} ({v['impact']})")
-        if viewport is PHONE:
-            page.goto(peruste_site + views[0])
-            shot(page, "peruste-unit-phone")
-    assert problems == []
+    assert serious_violations(pages, peruste_site, views) == []
+    phone = pages.open(PHONE)
+    phone.goto(peruste_site + "/osio/fi.peruste-oph-2762-2017.u105708.arviointi1")
+    shot(phone, "peruste-unit-phone")
