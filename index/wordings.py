@@ -92,8 +92,13 @@ class Wordings:
 
 
 def changed_wordings(previous: Path | None, histories: Sequence[StatuteHistory], on: str) -> list[dict]:
-    """Amended sections whose wording in force (previous generation's date → ``on``) or history changed."""
-    before = Wordings.load(previous) if previous is not None else Wordings()
+    """Amended sections whose wording in force (previous generation's date → ``on``) or history changed.
+
+    The first generation has nothing to compare with: it reports none.
+    """
+    if previous is None:
+        return []
+    before = Wordings.load(previous)
     after = Wordings(histories, on)
     then = before.in_force_on or on
     out: list[dict] = []
