@@ -23,7 +23,7 @@ from embedding.cache import EmbeddingCache, embed_with_cache
 from embedding.types import Embedder
 from ingest.consolidation_model import StatuteHistory
 from ingest.errors import IngestError
-from ingest.models import BankQuestion, Chunk, Document, text_hash
+from ingest.models import BankQuestion, Chunk, Document, text_hash, today_iso
 from ingest.questions import bank_hash
 
 from .ann import choose_index_type, reconstruct_all
@@ -224,7 +224,7 @@ def reindex(
             checkpoint("writing")
             write_file_durably(staging / DOCUMENTS, documents_json(DocumentRecord.of(d) for d in docs))
             write_wordings(staging, wordings, wordings_on)
-            on = wordings_on or datetime.now(timezone.utc).date().isoformat()
+            on = wordings_on or today_iso()
             report.wordings_changed = changed_wordings(prev.path, wordings, on)
             report_progress("writing", 1, 1)
             report.generation = f"gen-{number:06d}"

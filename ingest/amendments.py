@@ -14,6 +14,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 
+from .consolidation_model import act_key
 from .finlex import Statute
 from .models import Amendment
 
@@ -245,11 +246,5 @@ def amendment_index(changes: Iterable[SectionChange]) -> dict[tuple[str, str], t
     for c in changes:
         grouped.setdefault((c.statute, c.section), []).append(Amendment(c.act, c.date, c.change, c.part))
     return {
-        key: tuple(sorted(values, key=lambda a: (a.date or "9999", _act_order(a.act))))
-        for key, values in grouped.items()
+        key: tuple(sorted(values, key=lambda a: (a.date or "9999", act_key(a.act)))) for key, values in grouped.items()
     }
-
-
-def _act_order(act: str) -> tuple[int, int]:
-    number, year = act.split("/")
-    return int(year), int(number)

@@ -21,7 +21,7 @@ from dataclasses import replace
 
 from .amendment_specs import ActSpec, SectionEdit, in_force_date_of, read_specs, section_edits
 from .amendment_targets import Target, label_key
-from .chunking import normalise_section
+from .chunking import normalise_section, numbered_per_chapter
 from .consolidation_model import ChapterHeading, Momentti, Piece, SectionHistory, StatuteHistory, Wording, act_key
 from .finlex import Section, Statute
 from .momentit import LayoutError, find_section, kohta_label, momentti_of, wording_of
@@ -270,7 +270,7 @@ def consolidate(base: Statute, specs: Mapping[str, ActSpec], acts: Mapping[str, 
     per_section = section_edits(relevant, base.number)
     base_dates = in_force_date_of(base)
     numbers = sorted(per_section, key=label_key)
-    if _numbered_per_chapter(base):
+    if numbered_per_chapter(base):
         # "3 §" names one section per chapter; a preamble's "3 §" alone cannot say which.
         reason = "the statute numbers its sections per chapter; not consolidated"
         histories = tuple(
@@ -303,11 +303,6 @@ def consolidate(base: Statute, specs: Mapping[str, ActSpec], acts: Mapping[str, 
     return StatuteHistory(
         base.number, base.lang, base.title, base.kind, histories, tuple(chapters), numbered, tuple(problems)
     )
-
-
-def _numbered_per_chapter(statute: Statute) -> bool:
-    numbers = [s.number for s in statute.sections if s.number is not None]
-    return len(numbers) != len(set(numbers))
 
 
 def consolidate_all(statutes: Sequence[Statute]) -> list[StatuteHistory]:

@@ -13,7 +13,6 @@ import logging
 import time
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
-from datetime import datetime, timezone
 from pathlib import Path
 
 from .akn import is_akn, read_akn
@@ -28,7 +27,7 @@ from .guide_chunks import GuideMeta, guide_to_document
 from .guides import read_guide
 from .in_force import other_wordings, statute_in_force
 from .manifest import PerusteEntry, SourceEntry, SourcesConfig, load_sources
-from .models import Chunk, Document
+from .models import Chunk, Document, today_iso
 from .peruste_chunks import peruste_to_documents
 from .tokens import TokenCounter, estimate_tokens
 
@@ -61,7 +60,7 @@ class IngestOptions:
 
     def in_force_date(self) -> str:
         """The date whose wording consolidated sections hold."""
-        return self.in_force_on or datetime.now(timezone.utc).date().isoformat()
+        return self.in_force_on or today_iso()
 
 
 @dataclass
@@ -73,6 +72,7 @@ class IngestReport:
     skipped: list[IngestError] = field(default_factory=list)
     seconds: float = 0.0
     consolidation: list[StatuteHistory] = field(default_factory=list)  # amended statutes' sections over time
+    in_force_on: str | None = None  # the date whose wording consolidated sections hold (None: none consolidated)
 
     @property
     def chunk_count(self) -> int:
@@ -141,6 +141,8 @@ def _documents_from_statutes(
         report.consolidation = consolidate_all([s for s, _ in statutes])
         histories = {(h.statute, h.lang): h for h in report.consolidation}
     on = options.in_force_date()
+    if histories:
+        report.in_force_on = on
     seen: dict[str, str] = {}
     for i, (statute, entry) in enumerate(statutes):
         history = histories.get((statute.number, statute.lang))

@@ -21,7 +21,7 @@ import httpx
 
 from .eperusteet import read_peruste
 from .errors import IngestError
-from .fetch import USER_AGENT, FetchError, FetchResult, _write_atomic, get_with_retries
+from .fetch import FetchError, FetchResult, api_client, get_with_retries, write_atomic
 from .manifest import PerusteEntry, SourcesConfig
 
 logger = logging.getLogger(__name__)
@@ -72,12 +72,7 @@ def fetch_perusteet(
     if config.eperusteet_mirror is None:
         raise FetchError("no folder to fetch perusteet into ([eperusteet] mirror in sources.toml)")
     unreachable: list[str] = []
-    with httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept": "application/json"},
-        timeout=timeout,
-        follow_redirects=True,
-        transport=transport,
-    ) as client:
+    with api_client("application/json", timeout, transport) as client:
         for entry in config.perusteet:
             url = peruste_url(base_url, entry)
             try:
@@ -100,7 +95,7 @@ def fetch_perusteet(
                 continue
             target = config.eperusteet_mirror / entry.file
             staging = target.with_name(f".{target.name}.part")
-            _write_atomic(staging, response.content)
+            write_atomic(staging, response.content)
             try:
                 peruste = read_peruste(staging)
             except IngestError as exc:

@@ -80,7 +80,18 @@ def get_with_retries(
         attempt += 1
 
 
-def _write_atomic(path: Path, data: bytes) -> None:
+def api_client(accept: str, timeout: float, transport: httpx.BaseTransport | None = None) -> httpx.Client:
+    """The HTTP client both fetchers use: the project's User-Agent, a timeout, redirects followed."""
+    return httpx.Client(
+        headers={"User-Agent": USER_AGENT, "Accept": accept},
+        timeout=timeout,
+        follow_redirects=True,
+        transport=transport,
+    )
+
+
+def write_atomic(path: Path, data: bytes) -> None:
+    """Write a file whole or not at all (a temporary file beside it, then renamed)."""
     path.parent.mkdir(parents=True, exist_ok=True)
     fd, tmp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.")
     try:
@@ -112,12 +123,7 @@ def fetch_sources(
     entries = [e for e in config.entries if e.statute]
     result = FetchResult()
     unreachable: list[str] = []
-    with httpx.Client(
-        headers={"User-Agent": USER_AGENT, "Accept": "application/xml"},
-        timeout=timeout,
-        follow_redirects=True,
-        transport=transport,
-    ) as client:
+    with api_client("application/xml", timeout, transport) as client:
         for entry in entries:
             url = statute_url(base_url, entry, consolidated=consolidated)
             try:
@@ -134,7 +140,7 @@ def fetch_sources(
             target = config.mirror_dir / (entry.akn_name() or "")
             # Check before writing, so a bad response never replaces a good mirrored file.
             staging = target.with_name(f".{target.name}.part")
-            _write_atomic(staging, response.content)
+            write_atomic(staging, response.content)
             try:
                 statute = read_akn(staging)
             except IngestError as exc:

@@ -2,8 +2,25 @@
 
 from __future__ import annotations
 
+import datetime as dt
 import hashlib
 from dataclasses import dataclass, field
+
+
+def today_iso() -> str:
+    """Today's date (UTC) as ISO: the day wordings in force and perusteet' validity are judged on."""
+    return dt.datetime.now(dt.timezone.utc).date().isoformat()
+
+
+def finnish_date(iso: str | None) -> str:
+    """``2022-08-01`` → ``1.8.2022`` (the form both languages' pages use); a value that is not an ISO date as it is."""
+    if not iso:
+        return ""
+    try:
+        y, m, d = (int(x) for x in iso.split("-"))
+    except ValueError:
+        return iso
+    return f"{d}.{m}.{y}"
 
 
 def text_hash(text: str) -> str:
@@ -38,8 +55,7 @@ class Amendment:
         words = _CHANGE_WORDS["sv" if lang == "sv" else "fi"]
         text = f"{words[self.change]}: {self.act}"
         if self.date:
-            y, m, d = self.date.split("-")
-            text += f" ({words['in_force']} {int(d)}.{int(m)}.{y})"
+            text += f" ({words['in_force']} {finnish_date(self.date)})"
         return text
 
 

@@ -77,6 +77,17 @@ def area_lines(area: Area, lang: str) -> list[str]:
     return lines
 
 
+_CRITERION_RE = re.compile(r"^(?:(?P<target>.+?) — )?(?P<grade>[^:—]{1,40}): ")
+
+
+def criterion_parts(paragraph: str) -> list[str]:
+    """The kohde and grade an :func:`area_lines` paragraph names: ["Työn kokonaisuuden hallinta", "hyvä H3"]; [] for others."""
+    match = _CRITERION_RE.match(paragraph)
+    if match is None:
+        return []
+    return [p for p in (match.group("target"), match.group("grade")) if p]
+
+
 def peruste_to_documents(
     peruste: Peruste, *, max_tokens: int | None = 512, count_tokens: TokenCounter = estimate_tokens
 ) -> list[Document]:

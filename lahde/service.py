@@ -276,7 +276,7 @@ def reindex(
                 bank=bank.questions,
                 bank_prefix=settings.bank_prefix,
                 wordings=report.consolidation,
-                wordings_on=ingest_options(settings).in_force_date() if report.consolidation else None,
+                wordings_on=report.in_force_on,
             )
         finally:
             cache.close()

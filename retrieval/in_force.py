@@ -7,7 +7,6 @@ and never from a statute file.
 
 from __future__ import annotations
 
-import datetime as dt
 import threading
 import weakref
 from dataclasses import dataclass, field
@@ -15,6 +14,7 @@ from dataclasses import dataclass, field
 from index.store import VectorIndex
 from index.wordings import Wordings
 from ingest.consolidation_model import SectionHistory, Wording, as_amended
+from ingest.models import today_iso
 
 from .sections import plain_label
 from .types import SectionView
@@ -40,11 +40,6 @@ class InForce:
     kind: str = "laki"
 
 
-def today() -> str:
-    """Today's date (UTC) as ISO."""
-    return dt.datetime.now(dt.timezone.utc).date().isoformat()
-
-
 def wording_label(base: str, wording: Wording, statute: str, kind: str, lang: str, momentti: int | None = None) -> str:
     """The citation of a wording (or one of its momentit) in the Finnish convention for amended provisions."""
     if momentti is None:
@@ -59,7 +54,7 @@ def wording_label(base: str, wording: Wording, statute: str, kind: str, lang: st
 
 def in_force(index: VectorIndex, view: SectionView, date: str | None = None) -> InForce:
     """The section's wording on ``date`` (default today), from the index's histories."""
-    on = date or today()
+    on = date or today_iso()
     c = view.first.citation
     if not c.statute or not c.section:
         return InForce(on, "unchanged")

@@ -59,6 +59,16 @@ def section_group(chunk: Chunk) -> tuple[str, str]:
     return c.lang, f"{c.doc_id}:{chunk.id}"
 
 
+def common_heading_path(chunks: Sequence[Chunk]) -> list[str]:
+    """The heading path all the chunks share (a peruste's unit, above its parts)."""
+    common = list(chunks[0].citation.heading_path)
+    for other in chunks[1:]:
+        path = list(other.citation.heading_path)
+        while common and path[: len(common)] != common:
+            common.pop()
+    return common
+
+
 def whole_section_label(chunks: Sequence[Chunk]) -> str:
     """Citation string for the whole section: the chunk label without a momentti span.
 
@@ -68,12 +78,7 @@ def whole_section_label(chunks: Sequence[Chunk]) -> str:
     c = chunks[0].citation
     if getattr(c, "kind", None) == "peruste" and len(chunks) > 1:
         # The unit, not one of its parts: "Autoalan perustutkinto (OPH-2762-2017) › Huolto- ja korjaustyöt (105708)".
-        common = list(c.heading_path)
-        for other in chunks[1:]:
-            path = list(other.citation.heading_path)
-            while common and path[: len(common)] != common:
-                common.pop()
-        return " › ".join([c.label.split(" › ")[0], *common])
+        return " › ".join([c.label.split(" › ")[0], *common_heading_path(chunks)])
     if len(chunks) == 1 and not subsections(c):
         return c.label
     base = plain_label(c.label)

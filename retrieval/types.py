@@ -6,12 +6,11 @@ here knows HTTP.
 
 from __future__ import annotations
 
-import datetime as dt
 from dataclasses import dataclass, field
 
 import numpy as np
 
-from ingest.models import Chunk, Citation
+from ingest.models import Chunk, Citation, finnish_date, today_iso
 
 MODES = ("hybrid", "dense", "lexical")
 #: Shown instead of an answer draft when the evidence is too weak.
@@ -40,7 +39,7 @@ def peruste_applies(citation: Citation, on: str | None) -> bool:
     """
     if getattr(citation, "kind", None) != "peruste":
         return True
-    day = on or dt.datetime.now(dt.timezone.utc).date().isoformat()
+    day = on or today_iso()
     start = getattr(citation, "valid_from", None)
     last = getattr(citation, "transition_until", None) or getattr(citation, "valid_until", None)
     return (start is None or on is None or start <= day) and (last is None or day <= last)
@@ -71,9 +70,17 @@ class Filters:
         statute: str | None = None,
         doc: str | None = None,
         on: str | None = None,
+        expired: bool = False,
     ) -> "Filters":
         """Filters from request or command-line values; blank values count as unset."""
-        return cls(kind=kind or None, lang=lang or None, statute=statute or None, doc=doc or None, on=on or None)
+        return cls(
+            kind=kind or None,
+            lang=lang or None,
+            statute=statute or None,
+            doc=doc or None,
+            on=on or None,
+            expired=expired,
+        )
 
     @classmethod
     def for_source(cls, kind: str | None, lang: str | None, source: str | None, on: str | None = None) -> "Filters":
@@ -156,12 +163,8 @@ class OtherVersion:
         words = _VERSION_WORDS.get(lang, _VERSION_WORDS["fi"])
         if not self.in_force:
             return f"{self.act} ({words['enacted']})"
-        try:
-            y, m, d = (int(x) for x in self.in_force.split("-"))
-            date = f"{d}.{m}.{y}"
-        except ValueError:  # not an ISO date: show it as the index has it
-            date = self.in_force
-        return f"{self.act} ({words['in_force']} {date})"
+        # A value that is not an ISO date is shown as the index has it.
+        return f"{self.act} ({words['in_force']} {finnish_date(self.in_force)})"
 
 
 _VERSION_WORDS = {

@@ -59,9 +59,7 @@ async def api_search(
     k = k or settings.default_k
     check_limit("k", k, settings.max_k)
     check_limit("offset", offset, settings.max_offset)
-    filters = Filters.of(kind, lang, statute, on=date.isoformat() if date else None)
-    if expired:
-        filters = Filters(filters.kind, filters.lang, filters.statute, filters.doc, filters.on, expired=True)
+    filters = Filters.of(kind, lang, statute, on=date.isoformat() if date else None, expired=expired)
     check_filters(filters, searcher)
     result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode, versions == "fold")
     if settings.log_queries:

@@ -7,7 +7,7 @@ import re
 from typing import Any
 
 from ingest.consolidation_model import Wording
-from ingest.models import Citation
+from ingest.models import Citation, finnish_date, today_iso
 from retrieval.in_force import InForce
 
 from .i18n import STRINGS
@@ -24,14 +24,6 @@ def valid_iso_date(value: str) -> bool:
     except ValueError:
         return False
     return True
-
-
-def finnish_date(iso: str | None) -> str:
-    """``2022-08-01`` → ``1.8.2022`` (the form both languages' pages use)."""
-    if not iso:
-        return ""
-    y, m, d = iso.split("-")
-    return f"{int(d)}.{int(m)}.{y}"
 
 
 def _provenance(wording: Wording, statute: str, t: dict[str, str]) -> list[str]:
@@ -74,7 +66,7 @@ def wording_line(citation: Citation, ui: str) -> str:
 def peruste_validity(citation: Citation, ui: str) -> str:
     """ "Voimassa 1.8.2018 alkaen", or for an expired peruste its end and siirtymäaika."""
     t = STRINGS[ui]
-    today = dt.datetime.now(dt.timezone.utc).date().isoformat()
+    today = today_iso()
     until, transition = citation.valid_until, citation.transition_until
     if until and until < today:
         if transition and transition >= today:
