@@ -92,6 +92,16 @@ def read_manifest(index_dir: str | Path) -> Manifest:
         raise CorruptIndexError(f"{path}: unreadable manifest: {exc}") from exc
 
 
+def read_chunks(index_dir: str | Path) -> list[Chunk]:
+    """The chunks of an index (a root's current generation, or one generation directory), without its vectors."""
+    index_dir = resolve_index_dir(index_dir)
+    try:
+        with open(index_dir / CHUNKS, encoding="utf-8") as fh:
+            return [Chunk.from_dict(json.loads(line)) for line in fh if line.strip()]
+    except (OSError, json.JSONDecodeError, KeyError) as exc:
+        raise CorruptIndexError(f"index {index_dir} is damaged: {exc}") from exc
+
+
 class VectorIndex:
     """A loaded index: chunks plus their vectors, searchable by a query vector."""
 

@@ -165,6 +165,34 @@ class Settings(BaseSettings):
         "index with the question bank, 0.856 without (retrieval.answer.CALIBRATED_MIN_SCORE); recalibrate for another model.",
     )
 
+    ukk_db: Path = Field(
+        Path("data/ukk.sqlite"),
+        description="SQLite file of everything users write (users, sessions, UKK entries, revisions); kept apart "
+        "from the index, so re-indexing and rollbacks never touch it. Back it up with `lahde backup`.",
+    )
+    session_hours: float = Field(12.0, gt=0, description="Hours a sign-in session lasts.")
+    cookie_secure: bool = Field(
+        True, description="Session cookies are Secure (sent over HTTPS only; browsers also send them to localhost)."
+    )
+    login_max_failures: int = Field(5, ge=1, description="Failed sign-ins per user name within login_window.")
+    login_window: float = Field(900.0, gt=0, description="Seconds over which failed sign-ins are counted.")
+    search_requires_login: bool = Field(
+        False, description="Close statute search and the pages to signed-in users (default: open without login)."
+    )
+    ukk_verify_days: int = Field(
+        365, ge=1, description="Days after which a published UKK entry comes due for re-verification."
+    )
+    ukk_min_score: float = Field(
+        0.86,
+        description="An earlier UKK answer is shown above the passages ('Aiemmin vastattu') from this cosine "
+        "(question to question or to answer); e5-small scale.",
+    )
+    ukk_feeds_bank: bool = Field(
+        True,
+        description="Published UKK entries shared with the network join the question bank of the sections they "
+        "cite at the next re-index (the search learns from answered questions).",
+    )
+
 
 @lru_cache
 def get_settings() -> Settings:

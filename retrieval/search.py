@@ -213,6 +213,10 @@ class Searcher:
             self.analyses.put(query, found)
         return found
 
+    def query_vector(self, text: str) -> np.ndarray:
+        """A text embedded as a query, cached like the searches' own (the UKK search compares questions)."""
+        return self._vector(text)
+
     def _vector(self, text: str) -> np.ndarray:
         vec = self.vectors.get(text)
         if vec is None:

@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from retrieval.search import Searcher
 
-from . import admin, ask, corpus, docs, health, search, web
+from . import admin, ask, corpus, docs, health, search, ukk_api, web
 from .deps import Services, drafter_for
 from .errors import install_error_handlers
 from .limits import LimitBodies
@@ -59,7 +59,7 @@ def create_app(settings: Settings, services: Services | None = None, searcher: S
     app.state.index_reloader = IndexReloader(app)
     app.state.reindex_job = admin.ReindexJob()
     install_error_handlers(app)
-    for module in (health, search, ask, corpus, admin, docs, web):
+    for module in (health, search, ask, corpus, ukk_api, admin, docs, web):
         app.include_router(module.router)
     web.mount_static(app)
     docs.mount_assets(app)

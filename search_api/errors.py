@@ -13,6 +13,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from embedding.errors import EmbeddingError
 from index.errors import IndexError_
 from retrieval.errors import RetrievalError
+from ukk.errors import Throttled, UkkError
 
 logger = logging.getLogger(__name__)
 
@@ -66,6 +67,14 @@ def install_error_handlers(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
     async def _api_error(_: Request, exc: ApiError) -> JSONResponse:
         return problem(exc.status, exc.title, exc.detail, exc.errors)
+
+    @app.exception_handler(UkkError)
+    async def _ukk_error(_: Request, exc: UkkError) -> JSONResponse:
+        errors = [{"field": exc.field, "message": exc.detail}] if exc.field else []
+        response = problem(exc.status, exc.title, exc.detail, errors)
+        if isinstance(exc, Throttled):
+            response.headers["Retry-After"] = str(exc.retry_after)
+        return response
 
     @app.exception_handler(RequestValidationError)
     async def _validation(_: Request, exc: RequestValidationError) -> JSONResponse:

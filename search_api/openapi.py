@@ -65,6 +65,15 @@ def document_limits_and_problems(app: FastAPI, settings: Settings) -> None:
         doc = get_openapi(title=app.title, version=app.version, description=app.description, routes=app.routes)
         schemas = doc.setdefault("components", {}).setdefault("schemas", {})
         schemas["Problem"] = Problem.model_json_schema(ref_template="#/components/schemas/{model}")
+        doc["components"]["securitySchemes"] = {
+            "session": {
+                "type": "apiKey",
+                "in": "cookie",
+                "name": "lahde_session",
+                "description": "Signed in on the web page; unsafe requests also need the X-CSRF-Token header.",
+            },
+            "apiToken": {"type": "http", "scheme": "bearer", "description": "`lahde users token NAME` (lahde_…)."},
+        }
         for name in ("HTTPValidationError", "ValidationError"):
             schemas.pop(name, None)
         limits = _limits(settings, searcher)

@@ -1,0 +1,138 @@
+"""Plain data of the UKK store: roles, topics, users, entries, their citations, revisions and review reasons."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from typing import Any
+
+ROLES = ("lukija", "valmentaja", "yllapitaja")
+#: What each role may do beyond the one below it (lukija reads; valmentaja writes; yllapitaja administers).
+ROLE_RANK = {role: rank for rank, role in enumerate(ROLES)}
+
+#: The UKK's topics (aihealueet): code → (Finnish, Swedish) name.
+TOPICS: dict[str, tuple[str, str]] = {
+    "hoks": ("HOKS ja henkilökohtaistaminen", "PUK och individualisering"),
+    "tyoelama": ("Työelämässä oppiminen", "Lärande i arbetslivet"),
+    "naytot": ("Näytöt ja arviointi", "Yrkesprov och bedömning"),
+    "erityinen-tuki": ("Erityinen tuki", "Särskilt stöd"),
+    "opiskeluoikeus": ("Opiskeluoikeus", "Studierätt"),
+    "oppivelvollisuus": ("Oppivelvollisuus", "Läroplikt"),
+    "tuva-telma": ("TUVA ja TELMA", "Hux och Telma"),
+    "muu": ("Muu", "Övrigt"),
+}
+
+STATUSES = ("luonnos", "julkaistu", "tarkistettava", "arkistoitu")
+
+#: Why a published entry needs checking again (the reason codes stored with it).
+REASONS = {
+    "text_changed": "the quoted text changed in the new index generation",
+    "section_gone": "the cited passage is no longer in the index (repealed, renumbered or removed)",
+    "repealed": "the cited section has been repealed",
+    "newer_act": "a newer amending act now touches the cited section",
+    "due": "the verification interval has passed",
+}
+
+
+@dataclass(frozen=True)
+class User:
+    """A signed-in person (or a script with an API token)."""
+
+    id: int
+    username: str
+    name: str
+    role: str
+    institution_id: str
+    disabled: bool = False
+
+    def can(self, role: str) -> bool:
+        """True when the user's role is this role or above it."""
+        return ROLE_RANK[self.role] >= ROLE_RANK[role]
+
+
+@dataclass(frozen=True)
+class CitationInput:
+    """What a coach picked: a passage (chunk) and optionally the part of its text quoted; None = the whole passage."""
+
+    chunk_id: str
+    quote: str | None = None
+
+
+@dataclass(frozen=True)
+class EntryCitation:
+    """One ``[n]`` of an answer: the passage, its label, the quoted text, its hash and the generation it was read from."""
+
+    n: int
+    chunk_id: str
+    label: str
+    quote: str
+    quote_hash: str
+    generation: str
+    lang: str = "fi"
+    statute: str | None = None
+    section_key: str | None = None
+    acts: tuple[str, ...] = ()  # the amending acts known to touch the section when it was cited
+    url: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return {**self.__dict__, "acts": list(self.acts)}
+
+
+@dataclass(frozen=True)
+class ReviewReason:
+    """Why an entry became tarkistettava: a reason code, the citation it concerns (0 = the entry), the detail, a diff."""
+
+    reason: str
+    n: int
+    detail: str
+    diff: str = ""
+    generation: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class Entry:
+    """One UKK entry: the question as asked, the answer with ``[n]`` marks, its citations and state."""
+
+    id: int
+    institution_id: str
+    topic: str
+    question: str
+    answer: str
+    tags: tuple[str, ...]
+    shared: bool
+    status: str
+    version: int
+    created_by: str
+    created_at: str
+    updated_at: str
+    published_at: str | None
+    verified_by: str | None
+    verified_at: str | None
+    citations: tuple[EntryCitation, ...] = ()
+    review_reasons: tuple[ReviewReason, ...] = field(default=())
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        data = dict(self.__dict__)
+        data["tags"] = list(self.tags)
+        data["citations"] = [c.to_dict() for c in self.citations]
+        data["review_reasons"] = [r.to_dict() for r in self.review_reasons]
+        return data
+
+
+@dataclass(frozen=True)
+class Revision:
+    """One change to an entry: who, when, what (the action and the entry as it was after it)."""
+
+    id: int
+    entry_id: int
+    version: int
+    user: str | None
+    at: str
+    action: str
+    note: str
+    snapshot: dict[str, Any]
