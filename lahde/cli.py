@@ -27,27 +27,14 @@ from retrieval.errors import RetrievalError
 from retrieval.evaluate import evaluate_searcher
 from retrieval.types import Filters
 
-from . import service
+from . import service, ukk_cli
+from .console import PrintableFormatter as _PrintableFormatter
+from .console import echo as _echo
+from .console import printable as _printable
 from .settings import Settings, get_settings
 
 #: What the library raises for a user's mistake or a broken input: one line, exit status 1.
 USER_ERRORS = (IngestError, QuestionBankError, IndexError_, EmbeddingError, RetrievalError)
-
-
-def _printable(text: str) -> str:
-    """Control characters shown as escapes (\\x1b), so no source text or file name can drive the terminal."""
-    return "".join(ch if ch.isprintable() or ch in "\n\t" else f"\\x{ord(ch):02x}" for ch in text)
-
-
-class _PrintableFormatter(logging.Formatter):
-    """Log lines with control characters escaped, like everything else the CLI prints."""
-
-    def format(self, record: logging.LogRecord) -> str:
-        return _printable(super().format(record))
-
-
-def _echo(message: object = "", err: bool = False) -> None:
-    click.echo(_printable(str(message)), err=err)
 
 
 def _settings(index: Path | None) -> Settings:
@@ -393,6 +380,12 @@ def _print_fetched(written: list[Path], failures: list[str], folder: Path | None
     for failure in failures:
         _echo(f"FAILED {_printable(failure)}", err=True)
     _echo(f"ok {len(written)}, failed {len(failures)} → {folder}")
+
+
+main.add_command(ukk_cli.users)
+main.add_command(ukk_cli.institutions)
+main.add_command(ukk_cli.ukk)
+main.add_command(ukk_cli.backup)
 
 
 if __name__ == "__main__":  # pragma: no cover

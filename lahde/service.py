@@ -43,6 +43,7 @@ from retrieval.search import RetrievalConfig, Searcher
 from search_api.app import create_app
 from search_api.server import HeaderTimeoutH11Protocol
 
+from . import ukk_service
 from .settings import Settings
 
 logger = logging.getLogger(__name__)
@@ -131,7 +132,7 @@ def fingerprint(settings: Settings, config: SourcesConfig) -> str:
     )
     folder = bank_dir(settings)
     files = bank_files(folder) if folder is not None else []
-    how = f"bank={folder is not None}|{settings.bank_prefix}"
+    how = f"bank={folder is not None}|{settings.bank_prefix}|ukk={ukk_service.bank_stamp(settings)}"
     return inputs_fingerprint(config, Path(settings.sources), options, settings.chunk_token_count, files, how)
 
 
@@ -140,7 +141,11 @@ def question_bank(settings: Settings, documents: list[Document]) -> BankReport:
     folder = bank_dir(settings)
     if folder is None:
         return BankReport((), 0)
-    return attach_bank(load_bank(folder), documents)
+    report = attach_bank(load_bank(folder), documents)
+    answered = ukk_service.bank_from_ukk(settings, documents)
+    if answered:
+        logger.info("question bank: %d questions from published UKK answers", len(answered))
+    return BankReport(report.questions + tuple(answered), report.skipped)
 
 
 @dataclass
@@ -154,6 +159,7 @@ class ReindexOutcome:
     skipped: list[IngestError] = field(default_factory=list)
     ingest: IngestReport | None = None  # None when the inputs were unchanged and nothing was read
     bank: BankReport | None = None  # the question bank tied to the chunks (None when nothing was read)
+    ukk: list[dict[str, Any]] = field(default_factory=list)  # UKK entries the new generation made tarkistettava
 
     @property
     def manifest(self) -> Manifest:
@@ -173,6 +179,7 @@ class ReindexOutcome:
             "documents": self.documents,
             "failed": [str(e) for e in self.errors],
             "changes": self.result.report.to_dict(),
+            "ukk_review": self.ukk,
         }
 
 
@@ -280,6 +287,8 @@ def reindex(
             )
         finally:
             cache.close()
+        # Still under the lock: the check reads the generation just switched to.
+        findings = ukk_service.review_generation(settings, result.current_dir) if result.switched else []
     finally:
         lock.release()
     return ReindexOutcome(
@@ -290,6 +299,7 @@ def reindex(
         skipped=list(report.skipped),
         ingest=report,
         bank=bank,
+        ukk=[f.to_dict() for f in findings],
     )
 
 

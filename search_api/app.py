@@ -13,7 +13,7 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from retrieval.search import Searcher
 
-from . import admin, ask, corpus, docs, health, search, ukk_api, web
+from . import admin, ask, corpus, docs, health, search, session_api, ukk_api, ukk_pages, web
 from .deps import Services, drafter_for
 from .errors import install_error_handlers
 from .limits import LimitBodies
@@ -59,7 +59,7 @@ def create_app(settings: Settings, services: Services | None = None, searcher: S
     app.state.index_reloader = IndexReloader(app)
     app.state.reindex_job = admin.ReindexJob()
     install_error_handlers(app)
-    for module in (health, search, ask, corpus, ukk_api, admin, docs, web):
+    for module in (health, search, ask, corpus, session_api, ukk_api, admin, docs, ukk_pages, web):
         app.include_router(module.router)
     web.mount_static(app)
     docs.mount_assets(app)
@@ -71,8 +71,8 @@ def create_app(settings: Settings, services: Services | None = None, searcher: S
         app.add_middleware(
             CORSMiddleware,
             allow_origins=list(settings.cors_origins),
-            allow_methods=["GET", "POST"],
-            allow_headers=["Content-Type"],
+            allow_methods=["GET", "POST", "PUT", "DELETE"],
+            allow_headers=["Content-Type", "Authorization", "X-CSRF-Token"],
             expose_headers=["X-Request-Id"],
         )
     return app

@@ -55,14 +55,14 @@ class Principal:
 
 
 def principal(request: Request) -> Principal | None:
-    """The request's user, or None; read once per request."""
+    """The request's user, or None; read once per request (the store is opened only when credentials are sent)."""
     if hasattr(request.state, "principal"):
         return request.state.principal
-    store = get_ukk(request)
     found: Principal | None = None
     scheme, _, token = (request.headers.get("authorization") or "").partition(" ")
+    cookie = request.cookies.get(SESSION_COOKIE, "")
     if scheme.lower() == "bearer" and token.strip().startswith(accounts.TOKEN_PREFIX):
-        user = accounts.token_user(store, token.strip())
+        user = accounts.token_user(get_ukk(request), token.strip())
         if user is None:
             raise ApiError(
                 401,
@@ -71,8 +71,8 @@ def principal(request: Request) -> Principal | None:
                 [{"field": "Authorization", "message": "invalid API token"}],
             )
         found = Principal(user, "token")
-    else:
-        session = accounts.session_user(store, request.cookies.get(SESSION_COOKIE, ""))
+    elif cookie:
+        session = accounts.session_user(get_ukk(request), cookie)
         if session is not None:
             found = Principal(session[0], "session", session[1])
     request.state.principal = found
@@ -122,10 +122,10 @@ def optional_user(request: Request) -> User | None:
     return who.user if who is not None else None
 
 
-def role_doc(role: str) -> dict[str, Any]:
-    """What a route's OpenAPI entry says about the role it needs (and the 401/403 answers)."""
+def role_doc(role: str, *statuses: int) -> dict[str, Any]:
+    """What a route's OpenAPI entry says about the role it needs (and the 401/403 answers, plus ``statuses``)."""
     return {
-        "responses": {401: {"model": Problem}, 403: {"model": Problem}},
+        "responses": {status: {"model": Problem} for status in (401, 403, *statuses)},
         "openapi_extra": {
             "x-required-role": role,
             "security": [{"session": []}, {"apiToken": []}],

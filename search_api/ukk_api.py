@@ -115,7 +115,7 @@ async def search_entries(
     return [{"entry": entry_out(h.entry), "score": h.score, "cosine": h.cosine} for h in hits]
 
 
-@router.get("/{entry_id}", response_model=EntryOut, **role_doc("lukija"))
+@router.get("/{entry_id}", response_model=EntryOut, **role_doc("lukija", 404))
 def get_entry(entry_id: int, user: Lukija, store: Store) -> dict[str, Any]:
     """One entry with its citations and, when tarkistettava, why (needs lukija)."""
     return entry_out(entries.get(store, user, entry_id))
@@ -139,7 +139,7 @@ def create_entry(
     return entry_out(entries.create(store, user, _draft(body), make_citations(searcher, picked)))
 
 
-@router.put("/{entry_id}", response_model=EntryOut, responses={409: {}}, **role_doc("valmentaja"))
+@router.put("/{entry_id}", response_model=EntryOut, **role_doc("valmentaja", 409))
 def update_entry(
     entry_id: int,
     body: EntryUpdate,
@@ -162,13 +162,13 @@ def update_entry(
     return entry_out(entries.update(store, user, entry_id, body.version, _draft(body), made))
 
 
-@router.post("/{entry_id}/publish", response_model=EntryOut, responses={409: {}}, **role_doc("valmentaja"))
+@router.post("/{entry_id}/publish", response_model=EntryOut, **role_doc("valmentaja", 409))
 def publish_entry(entry_id: int, body: VersionIn, user: Valmentaja, store: Store) -> dict[str, Any]:
     """luonnos → julkaistu (every [n] must cite a passage) (needs valmentaja)."""
     return entry_out(entries.publish(store, user, entry_id, body.version))
 
 
-@router.post("/{entry_id}/verify", response_model=EntryOut, responses={409: {}}, **role_doc("valmentaja"))
+@router.post("/{entry_id}/verify", response_model=EntryOut, **role_doc("valmentaja", 409))
 def verify_entry(
     entry_id: int,
     body: VerifyIn,
@@ -180,7 +180,7 @@ def verify_entry(
     return entry_out(review.confirm(store, user, entry_id, body.version, generation_view(searcher), body.note))
 
 
-@router.post("/{entry_id}/archive", response_model=EntryOut, responses={409: {}}, **role_doc("valmentaja"))
+@router.post("/{entry_id}/archive", response_model=EntryOut, **role_doc("valmentaja", 409))
 def archive_entry(entry_id: int, body: VersionIn, user: Valmentaja, store: Store) -> dict[str, Any]:
     """Any status → arkistoitu (needs valmentaja)."""
     return entry_out(entries.archive(store, user, entry_id, body.version))

@@ -23,10 +23,15 @@ from retrieval.highlight import marked_paragraphs
 from retrieval.in_force import in_force
 from retrieval.sections import amendment_notes, corpus_view
 from retrieval.types import Filters, Hit, marked_words
+from ukk.types import TOPICS, User
 
+from .auth import principal
 from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
+from .errors import ApiError
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
 from .peruste_page import peruste_parts
+from .ukk_api import ukk_search
+from .ukk_i18n import UKK_STRINGS
 from .wording_page import in_force_context, valid_iso_date, wording_line
 
 logger = logging.getLogger(__name__)
@@ -74,8 +79,14 @@ def _url(path: str, **params: Any) -> str:
     return f"{path}?{query}" if query else path
 
 
-def _render(request: Request, template: str, ui: str, status: int = 200, **context: Any) -> HTMLResponse:
-    t = STRINGS[ui]
+def render(request: Request, template: str, ui: str, status: int = 200, **context: Any) -> HTMLResponse:
+    """A page in the UI language, with the signed-in user (and the session's CSRF token) for the header's forms."""
+    t = {**STRINGS[ui], **UKK_STRINGS[ui]}
+    try:
+        who = principal(request)
+    except ApiError:  # an invalid API token on a page: the page is shown as to anyone
+        who = None
+    context.setdefault("state", {})
     switch = {k: v for k, v in request.query_params.items() if k != "ui"}
     switch["ui"] = "sv" if ui == "fi" else "fi"
     html = (
@@ -90,10 +101,21 @@ def _render(request: Request, template: str, ui: str, status: int = 200, **conte
             kind_label=lambda kind: t.get(f"kind_{kind}", kind),
             # The chapter belongs to the document, so it is named in the document's language.
             chapter_word=lambda lang: STRINGS.get(lang, t)["chapter"],
+            topic_name=lambda code: TOPICS.get(code, (code, code))[0 if ui == "fi" else 1],
+            user=who.user if who is not None else None,
+            csrf=who.csrf if who is not None else None,
             **context,
         )
     )
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
+
+
+def _user_of(request: Request) -> User | None:
+    try:
+        who = principal(request)
+    except ApiError:
+        return None
+    return who.user if who is not None else None
 
 
 def _card(hit: Hit, query: str, ui: str, number: int | None = None) -> dict[str, Any]:
@@ -193,25 +215,27 @@ async def search_page(request: Request) -> HTMLResponse:
         "has_next": False,
         "filtered": any(state[k] for k in ("kind", "lang", "statute", "date")),
         "active_filters": _active_filters(state, statutes, ui),
+        "earlier": [],
+        "pickable": False,
     }
     if params.get("date") and state["date"] is None:
         message = t["in_force_bad_date"].format(value=(params.get("date") or "")[:40])
-        return _render(request, "search.html", ui, status=422, **{**context, "error": message})
+        return render(request, "search.html", ui, status=422, **{**context, "error": message})
     if unknown and searcher is not None:
         name, value = unknown[0]
         message = t["error_filter"].format(field=t[name], value=value, allowed=", ".join(allowed[name][:30]))
-        return _render(request, "search.html", ui, status=422, **{**context, "error": message})
+        return render(request, "search.html", ui, status=422, **{**context, "error": message})
     if not raw_q:
-        return _render(request, "search.html", ui, **context)
+        return render(request, "search.html", ui, **context)
     if searcher is None:
-        return _render(request, "search.html", ui, status=503, **{**context, "error": t["error_not_ready"]})
+        return render(request, "search.html", ui, status=503, **{**context, "error": t["error_not_ready"]})
     settings = request.app.state.settings
     if len(raw_q) > settings.max_query_chars:
         message = t["error_too_long"].format(n=len(raw_q), max=settings.max_query_chars)
-        return _render(request, "search.html", ui, status=422, **{**context, "error": message})
+        return render(request, "search.html", ui, status=422, **{**context, "error": message})
     offset = (page - 1) * PER_PAGE
     if offset > settings.max_offset:
-        return _render(request, "search.html", ui, status=422, **{**context, "error": t["error_page"]})
+        return render(request, "search.html", ui, status=422, **{**context, "error": t["error_page"]})
     filters = Filters.for_source(state["kind"], state["lang"], state["statute"], on=state["date"])
     try:
         if mode == "ask":
@@ -230,16 +254,24 @@ async def search_page(request: Request) -> HTMLResponse:
         result = await run_in_threadpool(lambda: searcher.search(raw_q, PER_PAGE + 1, filters, offset, collapse=True))
     except Exception:  # noqa: BLE001 - the page says what to try; the details go to the log
         logger.exception("web search failed")
-        return _render(request, "search.html", ui, status=500, **{**context, "error": t["error_unexpected"]})
+        return render(request, "search.html", ui, status=500, **{**context, "error": t["error_unexpected"]})
     hits = result.hits[:PER_PAGE]
     scope = searcher.in_scope(filters)
+    user = _user_of(request)
+    if user is not None and page == 1:
+        try:
+            found = await run_in_threadpool(ukk_search(request).search, searcher, user, raw_q, 3)
+            context["earlier"] = [h.entry for h in found]
+        except Exception:  # noqa: BLE001 - earlier answers are a help; the passages must still show
+            logger.exception("UKK search failed")
+    context["pickable"] = user is not None and user.can("valmentaja")
     context.update(
         cards=[_excerpt(_card(h, result.highlight_query, ui)) for h in hits],
         has_next=len(result.hits) > PER_PAGE,
         expansions=[(e.key, e.expansion) for e in result.expansions],
         count_text=t["results_count"].format(first=offset + 1, last=offset + len(hits), scope=scope) if hits else "",
     )
-    return _render(request, "search.html", ui, **context)
+    return render(request, "search.html", ui, **context)
 
 
 @router.get("/osio/{chunk_id}", response_class=HTMLResponse)
@@ -254,17 +286,17 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
     if len(keep["q"] or "") > limit:
         # Not marked, and not repeated in every link of the page.
         message = t["error_too_long"].format(n=len(keep["q"] or ""), max=limit)
-        return _render(request, "section.html", ui, status=422, section=None, state={**keep, "q": ""}, error=message)
+        return render(request, "section.html", ui, status=422, section=None, state={**keep, "q": ""}, error=message)
     if searcher is None:
-        return _render(request, "section.html", ui, status=503, section=None, state=keep, error=t["error_not_ready"])
+        return render(request, "section.html", ui, status=503, section=None, state=keep, error=t["error_not_ready"])
     corpus = corpus_view(searcher.index)
     view = corpus.section(chunk_id)
     if view is None:
-        return _render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
+        return render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
     asked = params.get("date") or corpus.wording_date(chunk_id)
     if asked is not None and not valid_iso_date(asked):
         message = t["in_force_bad_date"].format(value=asked[:40])
-        return _render(request, "section.html", ui, status=422, section=None, state=keep, error=message)
+        return render(request, "section.html", ui, status=422, section=None, state=keep, error=message)
     info = in_force(searcher.index, view, asked)
     card = _card(Hit(chunk=view.first, score=0.0, rank=1), keep["q"] or "", ui)
     text = view.text
@@ -286,7 +318,7 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
         momentti_labels = list(info.momentti_labels)
     if len(momentti_labels) == 1:
         momentti_labels = []
-    return _render(
+    return render(
         request,
         "section.html",
         ui,
