@@ -165,10 +165,11 @@ class Settings(BaseSettings):
         "index with the question bank, 0.856 without (retrieval.answer.CALIBRATED_MIN_SCORE); recalibrate for another model.",
     )
 
-    ukk_db: Path = Field(
-        Path("data/ukk.sqlite"),
-        description="SQLite file of everything users write (users, sessions, UKK entries, revisions); kept apart "
-        "from the index, so re-indexing and rollbacks never touch it. Back it up with `lahde backup`.",
+    ukk_db: Path | None = Field(
+        None,
+        description="SQLite file of everything users write (users, sessions, UKK entries, revisions); default: "
+        "ukk.sqlite beside the index directory (data/ukk.sqlite), outside it, so re-indexing, rollbacks and a "
+        "rebuild from scratch never touch it. Back it up with `lahde backup`.",
     )
     session_hours: float = Field(12.0, gt=0, description="Hours a sign-in session lasts.")
     cookie_secure: bool = Field(
@@ -192,6 +193,10 @@ class Settings(BaseSettings):
         description="Published UKK entries shared with the network join the question bank of the sections they "
         "cite at the next re-index (the search learns from answered questions).",
     )
+
+    def ukk_path(self) -> Path:
+        """Where the UKK database is: ``ukk_db``, else ukk.sqlite beside the index directory."""
+        return self.ukk_db if self.ukk_db is not None else Path(self.index_dir).parent / "ukk.sqlite"
 
 
 @lru_cache

@@ -21,12 +21,12 @@ logger = logging.getLogger(__name__)
 
 def open_store(settings: Settings) -> UkkStore:
     """The UKK database the settings name (created and migrated when new)."""
-    return UkkStore(settings.ukk_db)
+    return UkkStore(settings.ukk_path())
 
 
 def review_generation(settings: Settings, gen_dir: Path) -> list[Finding]:
     """Check every published entry against a new generation; nothing to do when no UKK database exists yet."""
-    if not Path(settings.ukk_db).exists():
+    if not Path(settings.ukk_path()).exists():
         return []
     store = open_store(settings)
     try:
@@ -41,7 +41,7 @@ def bank_from_ukk(settings: Settings, documents: Sequence[Document]) -> list[Ban
 
     Only shared entries: an institution's own questions must not shape what other institutions find.
     """
-    if not settings.ukk_feeds_bank or not Path(settings.ukk_db).exists():
+    if not settings.ukk_feeds_bank or not Path(settings.ukk_path()).exists():
         return []
     store = open_store(settings)
     try:
@@ -72,7 +72,7 @@ def bank_from_ukk(settings: Settings, documents: Sequence[Document]) -> list[Ban
 
 def bank_stamp(settings: Settings) -> str:
     """What of the UKK the bank is built from (entry ids and versions), for the inputs' fingerprint."""
-    if not settings.ukk_feeds_bank or not Path(settings.ukk_db).exists():
+    if not settings.ukk_feeds_bank or not Path(settings.ukk_path()).exists():
         return ""
     store = open_store(settings)
     try:

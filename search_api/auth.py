@@ -41,7 +41,7 @@ def get_ukk(request: Request) -> UkkStore:
             store = getattr(request.app.state, "ukk", None)
             if store is None:
                 settings: Settings = request.app.state.settings
-                store = request.app.state.ukk = UkkStore(settings.ukk_db)
+                store = request.app.state.ukk = UkkStore(settings.ukk_path())
     return store
 
 

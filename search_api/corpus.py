@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Path, Query
@@ -12,7 +11,7 @@ from retrieval.search import Searcher
 from retrieval.sections import corpus_view
 
 from .adapters import document_out, section_out
-from .deps import get_searcher
+from .deps import ISO_DATE_PATTERN, get_searcher, iso_date
 from .errors import ApiError
 from .schemas import DocumentList, DocumentOut, Problem, SectionOut
 
@@ -29,8 +28,12 @@ def api_section(
     searcher: Annotated[Searcher, Depends(get_searcher)],
     chunk_id: Annotated[str, Path(max_length=200, description="Any chunk id of the section, e.g. fi.531-2017.s44.")],
     date: Annotated[
-        dt.date | None,
-        Query(description="Show the wording in force on this date (YYYY-MM-DD); default today."),
+        str | None,
+        Query(
+            pattern=ISO_DATE_PATTERN,
+            json_schema_extra={"format": "date"},
+            description="Show the wording in force on this date (YYYY-MM-DD); default today.",
+        ),
     ] = None,
 ) -> SectionOut:
     """The whole section holding a chunk: all momentit, neighbours, amendments, other language, wording in force.
@@ -46,7 +49,7 @@ def api_section(
             404, "Not found", f"no section with chunk id {chunk_id!r}", [{"field": "chunk_id", "message": "unknown id"}]
         )
     # A hit on an older wording opens its section on the day that wording took effect.
-    on = date.isoformat() if date else corpus.wording_date(chunk_id)
+    on = iso_date(date) or corpus.wording_date(chunk_id)
     return section_out(view, in_force(searcher.index, view, on))
 
 

@@ -6,6 +6,7 @@ load an index, make an embedder, run a re-index — so this package never import
 
 from __future__ import annotations
 
+import datetime as dt
 import logging
 import re
 import threading
@@ -158,6 +159,33 @@ def clean_query(q: str, settings: Settings, field: str = "q") -> str:
             [{"field": field, "message": f"longer than {settings.max_query_chars} characters"}],
         )
     return query
+
+
+#: A date parameter: YYYY-MM-DD only (pydantic's date would also take a number as a Unix time).
+ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
+
+
+def iso_date(value: str | None, field: str = "date") -> str | None:
+    """A real calendar date written YYYY-MM-DD, or None; 422 naming the field otherwise."""
+    if value is None:
+        return None
+    try:
+        return (
+            dt.date.fromisoformat(value).isoformat()
+            if re.fullmatch(ISO_DATE_PATTERN, value)
+            else _bad_date(field, value)
+        )
+    except ValueError:
+        return _bad_date(field, value)
+
+
+def _bad_date(field: str, value: str) -> str:
+    raise ApiError(
+        422,
+        "Invalid request",
+        f"{field} (päivämäärä) must be a date written YYYY-MM-DD, not {value[:40]!r}",
+        [{"field": field, "message": "not a YYYY-MM-DD date"}],
+    )
 
 
 def check_limit(field: str, value: int, limit: int) -> None:

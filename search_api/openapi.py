@@ -89,6 +89,9 @@ def document_limits_and_problems(app: FastAPI, settings: Settings) -> None:
                     responses.setdefault("422", {"description": "Invalid request"})
                 if op.get("requestBody"):
                     responses.setdefault("400", {"description": "Unreadable body (not UTF-8 JSON)"})
+                    responses.setdefault(
+                        "413", {"description": f"Body larger than {settings.max_body_bytes} bytes (max_body_bytes)"}
+                    )
                 for status, response in responses.items():
                     if status.startswith(("4", "5")):
                         response["content"] = {PROBLEM_TYPE: {"schema": _PROBLEM_REF}}

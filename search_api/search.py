@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
 import logging
 from typing import Annotated, Any
 
@@ -13,7 +12,7 @@ from retrieval.search import Searcher
 from retrieval.types import Filters
 
 from .adapters import hit_out
-from .deps import check_filters, check_limit, clean_query, get_searcher, get_settings
+from .deps import ISO_DATE_PATTERN, check_filters, check_limit, clean_query, get_searcher, get_settings, iso_date
 from .schemas import ExpansionOut, Problem, SearchMode, SearchResponse, VersionsMode
 
 logger = logging.getLogger(__name__)
@@ -43,10 +42,12 @@ async def api_search(
         ),
     ] = "fold",
     date: Annotated[
-        dt.date | None,
+        str | None,
         Query(
+            pattern=ISO_DATE_PATTERN,
+            json_schema_extra={"format": "date"},
             description="Search the wordings in force on this date (YYYY-MM-DD). Default: the wording in force "
-            "when the index was built, and wordings already enacted for later (marked by wording_since)."
+            "when the index was built, and wordings already enacted for later (marked by wording_since).",
         ),
     ] = None,
     expired: Annotated[
@@ -59,7 +60,7 @@ async def api_search(
     k = k or settings.default_k
     check_limit("k", k, settings.max_k)
     check_limit("offset", offset, settings.max_offset)
-    filters = Filters.of(kind, lang, statute, on=date.isoformat() if date else None, expired=expired)
+    filters = Filters.of(kind, lang, statute, on=iso_date(date), expired=expired)
     check_filters(filters, searcher)
     result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode, versions == "fold")
     if settings.log_queries:

@@ -7,7 +7,7 @@ import weakref
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from retrieval.search import Searcher
@@ -82,6 +82,8 @@ def _draft(body: EntryIn) -> entries.Draft:
     return entries.Draft(body.topic, body.question, body.answer, tuple(body.tags), body.shared)
 
 
+#: SQLite's integers are 64-bit: a larger id is not an entry of any store.
+EntryId = Annotated[int, Path(ge=1, le=2**62, description="The entry's id.")]
 Lukija = Annotated[User, require("lukija")]
 Valmentaja = Annotated[User, require("valmentaja")]
 Store = Annotated[UkkStore, Depends(get_ukk)]
@@ -101,7 +103,7 @@ def list_entries(
     return {"entries": [entry_out(e) for e in found], "count": len(found)}
 
 
-@router.get("/search", response_model=list[EntryHitOut], **role_doc("lukija"))
+@router.get("/search", response_model=list[EntryHitOut], **role_doc("lukija", 503))
 async def search_entries(
     request: Request,
     user: Lukija,
@@ -116,13 +118,13 @@ async def search_entries(
 
 
 @router.get("/{entry_id}", response_model=EntryOut, **role_doc("lukija", 404))
-def get_entry(entry_id: int, user: Lukija, store: Store) -> dict[str, Any]:
+def get_entry(entry_id: EntryId, user: Lukija, store: Store) -> dict[str, Any]:
     """One entry with its citations and, when tarkistettava, why (needs lukija)."""
     return entry_out(entries.get(store, user, entry_id))
 
 
-@router.get("/{entry_id}/revisions", response_model=list[RevisionOut], **role_doc("lukija"))
-def get_revisions(entry_id: int, user: Lukija, store: Store) -> list[dict[str, Any]]:
+@router.get("/{entry_id}/revisions", response_model=list[RevisionOut], **role_doc("lukija", 404))
+def get_revisions(entry_id: EntryId, user: Lukija, store: Store) -> list[dict[str, Any]]:
     """Every change of an entry: who, when, what (needs lukija)."""
     return [
         {"id": r.id, "version": r.version, "user": r.user, "at": r.at, "action": r.action, "note": r.note}
@@ -130,7 +132,7 @@ def get_revisions(entry_id: int, user: Lukija, store: Store) -> list[dict[str, A
     ]
 
 
-@router.post("", response_model=EntryOut, status_code=201, **role_doc("valmentaja"))
+@router.post("", response_model=EntryOut, status_code=201, **role_doc("valmentaja", 503))
 def create_entry(
     body: EntryIn, user: Valmentaja, store: Store, searcher: Annotated[Searcher, Depends(get_searcher)]
 ) -> dict[str, Any]:
@@ -139,9 +141,9 @@ def create_entry(
     return entry_out(entries.create(store, user, _draft(body), make_citations(searcher, picked)))
 
 
-@router.put("/{entry_id}", response_model=EntryOut, **role_doc("valmentaja", 409))
+@router.put("/{entry_id}", response_model=EntryOut, **role_doc("valmentaja", 404, 409))
 def update_entry(
-    entry_id: int,
+    entry_id: EntryId,
     body: EntryUpdate,
     user: Valmentaja,
     store: Store,
@@ -162,15 +164,15 @@ def update_entry(
     return entry_out(entries.update(store, user, entry_id, body.version, _draft(body), made))
 
 
-@router.post("/{entry_id}/publish", response_model=EntryOut, **role_doc("valmentaja", 409))
-def publish_entry(entry_id: int, body: VersionIn, user: Valmentaja, store: Store) -> dict[str, Any]:
+@router.post("/{entry_id}/publish", response_model=EntryOut, **role_doc("valmentaja", 404, 409))
+def publish_entry(entry_id: EntryId, body: VersionIn, user: Valmentaja, store: Store) -> dict[str, Any]:
     """luonnos → julkaistu (every [n] must cite a passage) (needs valmentaja)."""
     return entry_out(entries.publish(store, user, entry_id, body.version))
 
 
-@router.post("/{entry_id}/verify", response_model=EntryOut, **role_doc("valmentaja", 409))
+@router.post("/{entry_id}/verify", response_model=EntryOut, **role_doc("valmentaja", 404, 409))
 def verify_entry(
-    entry_id: int,
+    entry_id: EntryId,
     body: VerifyIn,
     user: Valmentaja,
     store: Store,
@@ -180,7 +182,7 @@ def verify_entry(
     return entry_out(review.confirm(store, user, entry_id, body.version, generation_view(searcher), body.note))
 
 
-@router.post("/{entry_id}/archive", response_model=EntryOut, **role_doc("valmentaja", 409))
-def archive_entry(entry_id: int, body: VersionIn, user: Valmentaja, store: Store) -> dict[str, Any]:
+@router.post("/{entry_id}/archive", response_model=EntryOut, **role_doc("valmentaja", 404, 409))
+def archive_entry(entry_id: EntryId, body: VersionIn, user: Valmentaja, store: Store) -> dict[str, Any]:
     """Any status → arkistoitu (needs valmentaja)."""
     return entry_out(entries.archive(store, user, entry_id, body.version))

@@ -94,7 +94,7 @@ def _read(log: IO[bytes]) -> str:
     return log.read().decode(errors="replace")
 
 
-def lahde_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
+def lahde_cli(*args: str, env: dict[str, str], stdin: str | None = None) -> subprocess.CompletedProcess:
     """Run one `lahde` command as a process with extra environment variables; its output is captured."""
     return subprocess.run(
         [sys.executable, "-m", "lahde.cli", *args],
@@ -102,4 +102,5 @@ def lahde_cli(*args: str, env: dict[str, str]) -> subprocess.CompletedProcess:
         capture_output=True,
         text=True,
         timeout=600,
+        input=stdin,
     )

@@ -111,6 +111,24 @@ ALL_ERRORS = [
     ("POST", "/readyz", {}, 405, None),
     ("POST", "/metrics", {}, 405, None),
     ("GET", "/nowhere", {}, 404, None),
+    ("GET", "/api/search", {"params": {"q": "palkka", "date": "2024-02-30"}}, 422, "date"),
+    ("GET", "/api/search", {"params": {"q": "palkka", "date": "1700000000"}}, 422, "date"),
+    ("GET", "/api/sections/fi.1-2000.s1", {"params": {"date": "31.7.2021"}}, 422, "date"),
+    # The UKK needs signing in: every endpoint says so in the one shape.
+    ("POST", "/api/session", {"json": {"username": "nobody", "password": "wrong-password"}}, 401, None),
+    ("POST", "/api/session", {"json": {"username": "", "password": "x"}}, 422, "username"),
+    ("GET", "/api/session", {}, 401, "Authorization"),
+    ("DELETE", "/api/session", {}, 401, "Authorization"),
+    ("GET", "/api/ukk", {}, 401, "Authorization"),
+    ("GET", "/api/ukk", {"headers": {"Authorization": "Bearer lahde_forged"}}, 401, "Authorization"),
+    ("POST", "/api/ukk", {"json": {}}, 401, "Authorization"),
+    ("GET", "/api/ukk/search", {"params": {"q": "palkka"}}, 401, "Authorization"),
+    ("GET", "/api/ukk/1", {}, 401, "Authorization"),
+    ("PUT", "/api/ukk/1", {"json": {}}, 401, "Authorization"),
+    ("GET", "/api/ukk/1/revisions", {}, 401, "Authorization"),
+    ("POST", "/api/ukk/1/publish", {"json": {"version": 1}}, 401, "Authorization"),
+    ("POST", "/api/ukk/1/verify", {"json": {"version": 1}}, 401, "Authorization"),
+    ("POST", "/api/ukk/1/archive", {"json": {"version": 1}}, 401, "Authorization"),
 ]
 
 
@@ -174,7 +192,7 @@ def test_openapi_states_the_configured_limits_and_the_problem_shape(client: Test
     assert ask["question"]["maxLength"] == 100
     assert [b.get("maximum") for b in ask["k"]["anyOf"] if b.get("type") == "integer"] == [5]
     errors = doc["paths"]["/api/ask"]["post"]["responses"]
-    assert set(errors) == {"200", "400", "422", "503"}
+    assert set(errors) == {"200", "400", "413", "422", "503"}
     assert errors["422"]["content"] == {
         "application/problem+json": {"schema": {"$ref": "#/components/schemas/Problem"}}
     }

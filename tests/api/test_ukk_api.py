@@ -31,7 +31,7 @@ def app(tmp_path: Path):
     settings = Settings(
         index_dir=tmp_path / "idx", ukk_db=tmp_path / "ukk.sqlite", cookie_secure=False, ukk_min_score=0.3
     )
-    store = UkkStore(settings.ukk_db)
+    store = UkkStore(settings.ukk_path())
     store.add_institution("esimerkkiopisto", "Esimerkkiopisto")
     store.add_institution("toinenopisto", "Toinen opisto")
     for name, role, inst in [

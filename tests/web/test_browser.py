@@ -333,6 +333,8 @@ def test_keyboard_shortcut_and_focus_order(pages: Pages, site: str):
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.textContent") == "Lähde"
     page.keyboard.press("Tab")
+    assert page.evaluate("document.activeElement.textContent") == "Kirjaudu"
+    page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.className") == "ui-switch"
     page.keyboard.press("Tab")
     assert page.evaluate("document.activeElement.id") == "q"

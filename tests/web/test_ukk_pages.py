@@ -24,8 +24,10 @@ PASSWORD = "oikein-hyva-salasana"
 def app(tmp_path: Path):
     embedder = HashingEmbedder(dim=64, model_id="test/hashing-64")
     build_index(ANSWER_CHUNKS, embedder, tmp_path / "idx")
-    settings = Settings(index_dir=tmp_path / "idx", ukk_db=tmp_path / "ukk.sqlite", cookie_secure=False, ukk_min_score=0.3)
-    store = UkkStore(settings.ukk_db)
+    settings = Settings(
+        index_dir=tmp_path / "idx", ukk_db=tmp_path / "ukk.sqlite", cookie_secure=False, ukk_min_score=0.3
+    )
+    store = UkkStore(settings.ukk_path())
     store.add_institution("esimerkkiopisto", "Esimerkkiopisto")
     accounts.add_user(store, "valmentaja", "Vilma Valmentaja", "valmentaja", "esimerkkiopisto", PASSWORD)
     accounts.add_user(store, "lukija", "Lauri Lukija", "lukija", "esimerkkiopisto", PASSWORD)
@@ -55,12 +57,19 @@ def test_sign_in_needs_the_form_token_and_the_right_password(app):
     assert page.status_code == 200 and "Kirjaudu sisään" in page.text
     forged = client.post("/kirjaudu", data={"csrf": "forged", "username": "lukija", "password": PASSWORD})
     assert forged.status_code == 403 and "Lomake on vanhentunut" in forged.text
-    wrong = client.post("/kirjaudu", data={"csrf": _hidden(page.text, "csrf"), "username": "lukija", "password": "x" * 12})
+    wrong = client.post(
+        "/kirjaudu", data={"csrf": _hidden(page.text, "csrf"), "username": "lukija", "password": "x" * 12}
+    )
     assert wrong.status_code == 401 and "Väärä käyttäjätunnus tai salasana" in wrong.text
     # An outside address as next is never followed.
     r = client.post(
         "/kirjaudu",
-        data={"csrf": _hidden(page.text, "csrf"), "username": "lukija", "password": PASSWORD, "next": "//evil.example/x"},
+        data={
+            "csrf": _hidden(page.text, "csrf"),
+            "username": "lukija",
+            "password": PASSWORD,
+            "next": "//evil.example/x",
+        },
         follow_redirects=False,
     )
     assert r.headers["location"] == "/"
@@ -98,7 +107,11 @@ def test_pick_write_publish_and_read(app):
     r = coach.post("/ukk/uusi", data=form, follow_redirects=False)
     assert r.status_code == 303
     page = coach.get(r.headers["location"])
-    assert "julkaistu" in page.text and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text and "<script>alert" not in page.text
+    assert (
+        "julkaistu" in page.text
+        and "&lt;script&gt;alert(1)&lt;/script&gt;" in page.text
+        and "<script>alert" not in page.text
+    )
     assert 'href="/osio/fi.1-2000.s1"' in page.text
     reader = TestClient(app)
     sign_in(reader, "lukija")
@@ -112,12 +125,24 @@ def test_a_stale_edit_is_refused_with_409(app):
     sign_in(coach, "valmentaja")
     editor = coach.get("/ukk/uusi", params={"c": "fi.1-2000.s2"})
     csrf = _hidden(editor.text, "csrf")
-    form = {"csrf": csrf, "topic": "tyoelama", "question": "Palkka?", "answer": "Saa [1].", "c": "fi.1-2000.s2", "quote": ""}
+    form = {
+        "csrf": csrf,
+        "topic": "tyoelama",
+        "question": "Palkka?",
+        "answer": "Saa [1].",
+        "c": "fi.1-2000.s2",
+        "quote": "",
+    }
     location = coach.post("/ukk/uusi", data=form, follow_redirects=False).headers["location"]
     edit_url = f"{location}/muokkaa"
     first = coach.get(edit_url)
     version = _hidden(first.text, "version")
-    assert coach.post(edit_url, data={**form, "version": version, "answer": "Saa aina [1]."}, follow_redirects=False).status_code == 303
+    assert (
+        coach.post(
+            edit_url, data={**form, "version": version, "answer": "Saa aina [1]."}, follow_redirects=False
+        ).status_code
+        == 303
+    )
     stale = coach.post(edit_url, data={**form, "version": version, "answer": "Ei saa [1]."})
     assert stale.status_code == 409 and "Toinen valmentaja muutti vastausta" in stale.text
     assert "Saa aina [1]." in coach.get(location).text
