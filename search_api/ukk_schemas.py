@@ -86,6 +86,7 @@ class ReviewReasonOut(BaseModel):
     detail: str
     diff: str = Field("", description="For text_changed: the quoted text against the new text (unified diff).")
     generation: str | None = None
+    acts: list[str] = Field([], description="For newer_act and repealed: the acts concerned.")
 
 
 class EntryOut(BaseModel):

@@ -8,6 +8,7 @@ keyboard shortcuts. Queries are cleaned by the same rule as the API's (``deps.cl
 from __future__ import annotations
 
 import logging
+import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -65,12 +66,26 @@ def _environment() -> Environment:
             lstrip_blocks=True,
         )
         _env.filters["nb"] = _no_break
+        _env.filters["cite_marks"] = _cite_marks
     return _env
 
 
 def _no_break(label: str) -> str:
     """Keep '71 §' and '2 mom.' on one line when a citation wraps (display only; copies keep plain spaces)."""
     return label.replace(" §", "\u00a0§").replace(" mom.", "\u00a0mom.")
+
+
+_MARK = re.compile(r"\[(\d{1,2})\]")
+
+
+def _cite_marks(text: str) -> list[tuple[str, int | None]]:
+    """An answer's text as (text, None) and ([n], n) pieces, so each mark can link to its source."""
+    pieces: list[tuple[str, int | None]] = []
+    last = 0
+    for m in _MARK.finditer(text):
+        pieces += [(text[last : m.start()], None), (m.group(0), int(m.group(1)))]
+        last = m.end()
+    return [*pieces, (text[last:], None)]
 
 
 def _url(path: str, **params: Any) -> str:

@@ -130,6 +130,7 @@ def check_citation(citation: EntryCitation, view: GenerationView) -> list[Review
                 f"{citation.label}: repealed by {repealed.citation.repealed_by}",
                 "",
                 view.name,
+                (repealed.citation.repealed_by or "",),
             )
         )
     elif not any(citation.quote in normalise(c.text) for c in candidates):
@@ -152,6 +153,7 @@ def check_citation(citation: EntryCitation, view: GenerationView) -> list[Review
                 f"{citation.label}: now also touched by {', '.join(newer)}",
                 "",
                 view.name,
+                tuple(newer),
             )
         )
     return reasons

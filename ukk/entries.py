@@ -112,7 +112,7 @@ def _entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
         verified_by=row["verifier"],
         verified_at=row["verified_at"],
         citations=_citations(conn, row["id"]),
-        review_reasons=tuple(ReviewReason(**r) for r in json.loads(row["review_reasons"])),
+        review_reasons=tuple(ReviewReason.from_dict(r) for r in json.loads(row["review_reasons"])),
     )
 
 

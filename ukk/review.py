@@ -57,7 +57,7 @@ def review(store: UkkStore, view: GenerationView, interval_days: int | None = No
         fresh = _new(entry, reasons)
         if not fresh:
             continue
-        entries.flag(store, entry.id, fresh, f"checked against {view.name}")
+        entries.flag(store, entry.id, fresh, view.name)
         _record(store, view.name, entry.id, fresh)
         findings.append(Finding(entry.id, entry.institution_id, entry.question, tuple(fresh)))
     if findings:

@@ -87,10 +87,16 @@ class ReviewReason:
     detail: str
     diff: str = ""
     generation: str | None = None
+    acts: tuple[str, ...] = ()  # newer_act, repealed: the acts concerned
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready data."""
-        return dict(self.__dict__)
+        return {**self.__dict__, "acts": list(self.acts)}
+
+    @classmethod
+    def from_dict(cls, data: dict[str, Any]) -> "ReviewReason":
+        """Rebuild from :meth:`to_dict` output (older rows have no acts)."""
+        return cls(**{**data, "acts": tuple(data.get("acts", ()))})
 
 
 @dataclass(frozen=True)

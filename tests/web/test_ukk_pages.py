@@ -145,4 +145,4 @@ def test_a_stale_edit_is_refused_with_409(app):
     )
     stale = coach.post(edit_url, data={**form, "version": version, "answer": "Ei saa [1]."})
     assert stale.status_code == 409 and "Toinen valmentaja muutti vastausta" in stale.text
-    assert "Saa aina [1]." in coach.get(location).text
+    assert '<p>Saa aina <a class="ref" href="#lahde-1" aria-label="lähde 1">[1]</a>.</p>' in coach.get(location).text
