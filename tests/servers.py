@@ -54,7 +54,14 @@ def uvicorn_thread(app: FastAPI, config: uvicorn.Config | None = None) -> Iterat
 @contextmanager
 def lahde_serve(env: dict[str, str]) -> Iterator[str]:
     """`lahde serve` as a real process on a free loopback port; yields the base URL."""
-    port = free_port()
+    with lahde_serve_process(env) as (base, _proc):
+        yield base
+
+
+@contextmanager
+def lahde_serve_process(env: dict[str, str], port: int | None = None) -> Iterator[tuple[str, subprocess.Popen]]:
+    """`lahde serve` as a real process; yields the base URL and the process (a test may kill it)."""
+    port = port or free_port()
     # The server's log goes to a file: an unread pipe fills up (one access-log line per request)
     # and then blocks the server on its next write.
     log = tempfile.TemporaryFile()
@@ -82,10 +89,11 @@ def lahde_serve(env: dict[str, str]) -> Iterator[str]:
     if proc.poll() is not None:
         raise RuntimeError("server exited: " + _read(log))
     try:
-        yield base
+        yield base, proc
     finally:
-        proc.terminate()
-        proc.wait(timeout=10)
+        if proc.poll() is None:
+            proc.terminate()
+            proc.wait(timeout=10)
         log.close()
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import pytest
 
+from index.generations import IndexRoot
 from index.store import read_chunks
 from lahde.service import build, reindex
 from lahde.settings import Settings
@@ -94,4 +95,7 @@ def test_an_amending_act_flags_the_answers_that_cite_it(tmp_path: Path, real_emb
     view = GenerationView.of(outcome.result.generation, read_chunks(settings.index_dir))
     with pytest.raises(InvalidInput):
         review.confirm(store, coach, entry.id, flagged.version, view)
+    # Rolling the index back touches nothing users wrote.
+    assert IndexRoot(settings.index_dir).rollback() < outcome.result.generation
+    assert entries.get(store, coach, entry.id) == flagged
     store.close()
