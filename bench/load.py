@@ -5,7 +5,11 @@ embedding cache makes that cheap), warms it up with every dev-set question once,
 closed-loop asyncio httpx clients that send the dev-set questions round-robin and prints
 throughput, latency percentiles and errors. Pass --url to load a server that is already running.
 
-Usage: python bench/load.py [--endpoint search|ask|section] [--clients 16] [--seconds 60] [--url URL]
+With --endpoint ukk, each client signs in with a coach's API token (the sample UKK of corpus/ukk
+published into a fresh UKK database beside the index) and mixes reading the UKK (a search over
+earlier answers, the listing) with passage searches.
+
+Usage: python bench/load.py [--endpoint search|ask|section|ukk] [--clients 16] [--seconds 60] [--url URL]
 """
 
 from __future__ import annotations
@@ -57,12 +61,40 @@ def ensure_index(index_dir: Path, cache: Path) -> None:
         store.close()
 
 
-def start_server(index_dir: Path, cache: Path, port: int) -> subprocess.Popen:
+def ukk_database(index_dir: Path) -> tuple[Path, str]:
+    """A fresh UKK database with the sample entries that this index can hold, and a coach's API token."""
+    from index.generations import IndexRoot
+    from index.store import read_chunks
+    from ukk import accounts
+    from ukk.samples import load_samples, read_samples
+    from ukk.store import UkkStore
+
+    db = index_dir.parent / "bench-ukk.sqlite"
+    db.unlink(missing_ok=True)
+    store = UkkStore(db)
+    store.add_institution("esimerkkiopisto", "Esimerkkiopisto")
+    coach = accounts.add_user(store, "bench", "Bench", "valmentaja", "esimerkkiopisto", "bench-password-1")
+    skipped: list[str] = []
+    made = load_samples(
+        store,
+        coach,
+        read_samples(REPO / "corpus" / "ukk"),
+        read_chunks(index_dir),
+        IndexRoot(index_dir).current_name() or "",
+        on_skip=skipped.append,
+    )
+    print(f"UKK: {len(made)} sample entries published ({len(skipped)} cite text this index does not hold)")
+    token = accounts.create_token(store, "bench", "load")
+    store.close()
+    return db, token
+
+
+def start_server(index_dir: Path, cache: Path, port: int, extra: dict[str, str] | None = None) -> subprocess.Popen:
     """`lahde serve` as a subprocess; returns once /readyz answers 200."""
     with socket.socket() as probe:  # another server on the port would answer /readyz in ours' place
         if probe.connect_ex(("127.0.0.1", port)) == 0:
             raise SystemExit(f"port {port} is already in use: pass --port")
-    env = {**os.environ, "LAHDE_INDEX_DIR": str(index_dir), "LAHDE_CACHE_PATH": str(cache)}
+    env = {**os.environ, "LAHDE_INDEX_DIR": str(index_dir), "LAHDE_CACHE_PATH": str(cache), **(extra or {})}
     proc = subprocess.Popen(
         [sys.executable, "-m", "lahde.cli", "serve", "--port", str(port)],
         env=env,
@@ -83,8 +115,16 @@ def start_server(index_dir: Path, cache: Path, port: int) -> subprocess.Popen:
     raise SystemExit("server did not become ready")
 
 
-async def request(client: httpx.AsyncClient, endpoint: str, question: str, k: int) -> int:
+async def request(client: httpx.AsyncClient, endpoint: str, question: str, k: int, turn: int = 0) -> int:
     """One request; returns the status code."""
+    if endpoint == "ukk":  # a signed-in reader: earlier answers, the UKK listing, passages
+        if turn % 3 == 0:
+            response = await client.get("/api/ukk/search", params={"q": question, "k": 3})
+        elif turn % 3 == 1:
+            response = await client.get("/api/ukk", params={"limit": 20})
+        else:
+            response = await client.get("/api/search", params={"q": question, "k": k})
+        return response.status_code
     if endpoint == "ask":
         response = await client.post("/api/ask", json={"question": question, "k": k})
     elif endpoint == "section":  # no embedding: shows what runs in parallel when the model is not involved
@@ -104,13 +144,15 @@ async def section_ids(base: str) -> list[str]:
     return ids
 
 
-async def run(base: str, endpoint: str, clients: int, seconds: float, k: int) -> dict[str, float]:
+async def run(
+    base: str, endpoint: str, clients: int, seconds: float, k: int, headers: dict[str, str] | None = None
+) -> dict[str, float]:
     """Closed loop: each client sends its next question as soon as the previous answer arrives."""
     qs = questions() if endpoint != "section" else await section_ids(base)
     latencies: list[float] = []
     errors: list[str] = []
     limits = httpx.Limits(max_connections=clients, max_keepalive_connections=clients)
-    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits) as client:
+    async with httpx.AsyncClient(base_url=base, timeout=60, limits=limits, headers=headers) as client:
         # Warm-up: for /api/ask every question once, so each sentence vector is embedded before timing.
         for q in qs if endpoint == "ask" else qs[:3]:
             await request(client, endpoint, q, k)
@@ -121,7 +163,7 @@ async def run(base: str, endpoint: str, clients: int, seconds: float, k: int) ->
             while time.perf_counter() < stop:
                 started = time.perf_counter()
                 try:
-                    status = await request(client, endpoint, qs[i % len(qs)], k)
+                    status = await request(client, endpoint, qs[i % len(qs)], k, i // clients)
                     if status != 200:
                         errors.append(str(status))
                 except httpx.HTTPError as exc:
@@ -149,7 +191,7 @@ async def run(base: str, endpoint: str, clients: int, seconds: float, k: int) ->
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--endpoint", choices=["search", "ask", "section"], default="search")
+    parser.add_argument("--endpoint", choices=["search", "ask", "section", "ukk"], default="search")
     parser.add_argument("--clients", type=int, default=16)
     parser.add_argument("--seconds", type=float, default=60)
     parser.add_argument("-k", type=int, default=None, help="k per request (default 10 for search, 5 for ask)")
@@ -162,12 +204,19 @@ def main() -> None:
     k = args.k or (5 if args.endpoint == "ask" else 10)
     proc = None
     base = args.url
+    headers = None
     if base is None:
         ensure_index(args.index, args.cache)
-        proc = start_server(args.index, args.cache, args.port)
+        extra = {}
+        if args.endpoint == "ukk":
+            db, token = ukk_database(args.index)
+            extra, headers = {"LAHDE_UKK_DB": str(db)}, {"Authorization": f"Bearer {token}"}
+        proc = start_server(args.index, args.cache, args.port, extra)
         base = f"http://127.0.0.1:{args.port}"
+    elif args.endpoint == "ukk":
+        raise SystemExit("--endpoint ukk starts its own server (it needs a UKK database and a token)")
     try:
-        r = asyncio.run(run(base, args.endpoint, args.clients, args.seconds, k))
+        r = asyncio.run(run(base, args.endpoint, args.clients, args.seconds, k, headers))
     finally:
         if proc is not None:
             proc.terminate()

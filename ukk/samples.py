@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import logging
 import tomllib
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,33 +84,53 @@ def _passages(chunks: Sequence[Chunk]) -> dict[tuple[str, str, str], list[Chunk]
 
 
 def load_samples(
-    store: UkkStore, coach: User, samples: Sequence[Sample], chunks: Sequence[Chunk], generation: str
+    store: UkkStore,
+    coach: User,
+    samples: Sequence[Sample],
+    chunks: Sequence[Chunk],
+    generation: str,
+    on_skip: Callable[[str], None] | None = None,
 ) -> list[int]:
-    """Create and publish each sample as the coach (of the samples' institution); returns the new entry ids."""
+    """Create and publish each sample as the coach (of the samples' institution); returns the new entry ids.
+
+    A sample whose cite the corpus cannot hold raises InvalidInput — or, with ``on_skip``, is reported
+    to it and left out (an index of fewer statutes, as the load benchmark uses).
+    """
     passages = _passages(chunks)
     made: list[int] = []
     for sample in samples:
-        if sample.institution != coach.institution_id:
-            raise InvalidInput(f"{sample.source}: institution {sample.institution!r} is not {coach.institution_id!r}")
-        citations = []
-        for n, sc in enumerate(sample.cites, start=1):
-            quote = normalise(sc.quote)
-            holder = next(
-                (
-                    c
-                    for c in passages.get((sc.statute, normalise_section(sc.section), sc.lang), [])
-                    if quote in normalise(c.text)
-                ),
-                None,
-            )
-            if holder is None:
-                raise InvalidInput(
-                    f"{sample.source} cite {n}: {sc.statute} {sc.section} § ({sc.lang}) holds no passage with {sc.quote!r}",
-                    "cite",
-                )
-            citations.append(cite(holder, CitationInput(holder.id, quote), n, generation))
-        entry = entries.create(store, coach, sample.draft, citations)
-        entries.publish(store, coach, entry.id, entry.version)
-        made.append(entry.id)
+        try:
+            made.append(_load_one(store, coach, sample, passages, generation))
+        except InvalidInput as exc:
+            if on_skip is None:
+                raise
+            on_skip(str(exc))
     logger.info("loaded %d sample UKK entries", len(made))
     return made
+
+
+def _load_one(
+    store: UkkStore, coach: User, sample: Sample, passages: dict[tuple[str, str, str], list[Chunk]], generation: str
+) -> int:
+    """Create and publish one sample; InvalidInput when a cite names no passage with its quote."""
+    if sample.institution != coach.institution_id:
+        raise InvalidInput(f"{sample.source}: institution {sample.institution!r} is not {coach.institution_id!r}")
+    citations = []
+    for n, sc in enumerate(sample.cites, start=1):
+        quote = normalise(sc.quote)
+        holder = next(
+            (
+                c
+                for c in passages.get((sc.statute, normalise_section(sc.section), sc.lang), [])
+                if quote in normalise(c.text)
+            ),
+            None,
+        )
+        if holder is None:
+            raise InvalidInput(
+                f"{sample.source} cite {n}: {sc.statute} {sc.section} § ({sc.lang}) holds no passage with {sc.quote!r}",
+                "cite",
+            )
+        citations.append(cite(holder, CitationInput(holder.id, quote), n, generation))
+    entry = entries.create(store, coach, sample.draft, citations)
+    return entries.publish(store, coach, entry.id, entry.version).id
