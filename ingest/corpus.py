@@ -234,7 +234,9 @@ def ingest_guide(entry: SourceEntry, options: IngestOptions) -> Document:
     assert entry.path is not None
     check_file(entry.path, options.max_bytes)
     blocks = read_guide(entry.path)
-    meta = GuideMeta(entry.id, entry.title, entry.kind, entry.lang, str(entry.path), entry.issuer, entry.url)
+    meta = GuideMeta(
+        entry.id, entry.title, entry.kind, entry.lang, str(entry.path), entry.issuer, entry.url, entry.institution
+    )
     doc = guide_to_document(meta, blocks, max_tokens=options.max_tokens, count_tokens=options.count_tokens)
     return replace(doc, valid_from=entry.valid_from)
 

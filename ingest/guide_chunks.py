@@ -25,6 +25,7 @@ class GuideMeta:
     source_path: str
     issuer: str | None = None
     url: str | None = None
+    institution: str | None = None
 
 
 def page_span(first: int | None, last: int | None, lang: str = "fi") -> str:
@@ -108,6 +109,7 @@ def guide_to_document(
                 url=meta.url,
                 order=len(chunks),
                 issuer=meta.issuer,
+                institution=meta.institution,
             )
             chunk_id = f"{doc_id}.h{group_no}" + (f".p{part_no}" if len(runs) > 1 else "")
             chunks.append(

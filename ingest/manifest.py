@@ -32,7 +32,7 @@ KINDS = ("laki", "asetus", "opas", "ohje", "ukk")  # a [[source]]'s kinds; perus
 LANGS = ("fi", "sv")
 _FINLEX_KEYS = {"dir", "include", "mirror"}
 _REQUIRED = ("id", "title", "kind", "lang")
-_OPTIONAL = ("issuer", "url", "valid_from", "path", "statute")
+_OPTIONAL = ("issuer", "url", "valid_from", "path", "statute", "institution")
 _ID_RE = re.compile(r"^[a-z0-9][a-z0-9-]*$")
 
 
@@ -53,6 +53,7 @@ class SourceEntry:
     valid_from: str | None = None  # ISO date
     path: Path | None = None  # resolved file for guides
     statute: str | None = None  # "531/2017" for statutes
+    institution: str | None = None  # a guide of one institution's own: only its users see it
 
     def finlex_name(self) -> str | None:
         """``531/2017`` → ``asd20170531.xml``."""
@@ -173,7 +174,7 @@ def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> Source
     missing = [k for k in _REQUIRED if k not in data]
     if missing:
         raise ManifestError(manifest, f"{where}: missing required keys {missing}")
-    for key in (*_REQUIRED, "issuer", "url", "path", "statute"):
+    for key in (*_REQUIRED, "issuer", "url", "path", "statute", "institution"):
         if key in data and not isinstance(data[key], str):
             raise ManifestError(manifest, f"{where}: {key} must be a string")
     if not _ID_RE.match(data["id"]):
@@ -184,6 +185,11 @@ def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> Source
         raise ManifestError(manifest, f"{where}: lang {data['lang']!r} is not one of {list(LANGS)}")
     if ("path" in data) == ("statute" in data):
         raise ManifestError(manifest, f"{where}: give exactly one of 'path' (a file) or 'statute' (\"531/2017\")")
+    if "institution" in data and ("statute" in data or not _ID_RE.match(data["institution"])):
+        raise ManifestError(
+            manifest,
+            f"{where}: institution names a guide's own institution (an id like 'esimerkkiopisto'); statutes are public",
+        )
     if "statute" in data and not re.fullmatch(r"\d+/\d{4}", data["statute"]):
         raise ManifestError(manifest, f'{where}: statute must look like "531/2017"')
     valid_from = data.get("valid_from")
@@ -204,6 +210,7 @@ def _entry(data: object, index: int, corpus_dir: Path, manifest: Path) -> Source
         valid_from=valid_from,
         path=(corpus_dir / data["path"]) if "path" in data else None,
         statute=data.get("statute"),
+        institution=data.get("institution"),
     )
 
 

@@ -111,6 +111,7 @@ class Citation:
     valid_from: str | None = None  # the peruste's voimassaolo
     valid_until: str | None = None
     transition_until: str | None = None  # siirtymäaika: an expired peruste still applies until then
+    institution: str | None = None  # an institution's own document: only that institution's users see it
 
     def to_dict(self) -> dict:
         """Return the citation as JSON-ready data."""
@@ -150,6 +151,7 @@ class Citation:
             "valid_from": self.valid_from,
             "valid_until": self.valid_until,
             "transition_until": self.transition_until,
+            "institution": self.institution,
         }
 
     @classmethod

@@ -122,6 +122,8 @@ class Searcher:
         self._has_periods = any(
             getattr(c.citation, "wording_until", None) or getattr(c.citation, "valid_until", None) for c in index.chunks
         )
+        # An institution's own documents are masked from everyone else, filters or not.
+        self._has_private = any(c.citation.institution for c in index.chunks)
         self.vectors: QueryCache[str, np.ndarray] = QueryCache()
         self.analyses: QueryCache[str, dict[str, list[str]]] = QueryCache()
 
@@ -348,7 +350,7 @@ class Searcher:
         searched only when a date asks for them.
         """
         if filters is None or not filters.active:
-            if not self._has_periods:
+            if not self._has_periods and not self._has_private:
                 return None
             filters = Filters()
         mask = self._masks.get(filters)

@@ -150,6 +150,7 @@ class CorpusView:
                 section_count=len(sections),
                 first_chunk_id=members[0].id,
                 other_languages=[],
+                institution=c.institution,
             )
         for doc_id, doc in docs.items():
             if doc.statute:

@@ -45,6 +45,11 @@ def peruste_applies(citation: Citation, on: str | None) -> bool:
     return (start is None or on is None or start <= day) and (last is None or day <= last)
 
 
+def visible_to(citation: Citation, viewer: str | None) -> bool:
+    """Public passages are seen by everyone; an institution's own only by its users (``viewer``: their institution)."""
+    return citation.institution is None or citation.institution == viewer
+
+
 @dataclass(frozen=True)
 class Filters:
     """Optional restrictions on which chunks may be returned; ``doc`` is one source document's id.
@@ -61,6 +66,7 @@ class Filters:
     doc: str | None = None
     on: str | None = None
     expired: bool = False  # also perusteet past their voimassaolo and siirtymäaika
+    viewer: str | None = None  # the reader's institution: its own documents pass, other institutions' never
 
     @classmethod
     def of(
@@ -71,6 +77,7 @@ class Filters:
         doc: str | None = None,
         on: str | None = None,
         expired: bool = False,
+        viewer: str | None = None,
     ) -> "Filters":
         """Filters from request or command-line values; blank values count as unset."""
         return cls(
@@ -80,15 +87,18 @@ class Filters:
             doc=doc or None,
             on=on or None,
             expired=expired,
+            viewer=viewer or None,
         )
 
     @classmethod
-    def for_source(cls, kind: str | None, lang: str | None, source: str | None, on: str | None = None) -> "Filters":
+    def for_source(
+        cls, kind: str | None, lang: str | None, source: str | None, on: str | None = None, viewer: str | None = None
+    ) -> "Filters":
         """Filters for a page's source choice: a statute number ("531/2017") or a guide's document id."""
         # Statute numbers hold a slash; document ids ("fi.opas-hoks") never do.
         if source and "/" in source:
-            return cls.of(kind, lang, statute=source, on=on)
-        return cls.of(kind, lang, doc=source, on=on)
+            return cls.of(kind, lang, statute=source, on=on, viewer=viewer)
+        return cls.of(kind, lang, doc=source, on=on, viewer=viewer)
 
     def accepts(self, chunk: Chunk) -> bool:
         """True when the chunk passes every set filter (and holds a wording of the asked time)."""
@@ -100,12 +110,15 @@ class Filters:
             and (self.doc is None or c.doc_id == self.doc)
             and in_period(c, self.on)
             and (self.expired or peruste_applies(c, self.on))
+            and visible_to(c, self.viewer)
         )
 
     @property
     def active(self) -> bool:
         """True when any filter is set."""
-        return self.expired or any(v is not None for v in (self.kind, self.lang, self.statute, self.doc, self.on))
+        return self.expired or any(
+            v is not None for v in (self.kind, self.lang, self.statute, self.doc, self.on, self.viewer)
+        )
 
 
 @dataclass(frozen=True)
@@ -255,6 +268,7 @@ class DocumentView:
     section_count: int
     first_chunk_id: str
     other_languages: list[str]  # ids of the same document in other languages
+    institution: str | None = None  # an institution's own document (seen only by its users)
 
 
 @dataclass(frozen=True)

@@ -122,6 +122,11 @@ def optional_user(request: Request) -> User | None:
     return who.user if who is not None else None
 
 
+def viewer_of(user: User | None) -> str | None:
+    """The institution whose own documents the user may see (None: only public ones)."""
+    return user.institution_id if user is not None else None
+
+
 def role_doc(role: str, *statuses: int) -> dict[str, Any]:
     """What a route's OpenAPI entry says about the role it needs (and the 401/403 answers, plus ``statuses``)."""
     return {

@@ -10,8 +10,10 @@ from fastapi.concurrency import run_in_threadpool
 
 from retrieval.search import Searcher
 from retrieval.types import Filters
+from ukk.types import User
 
 from .adapters import hit_out
+from .auth import optional_user, viewer_of
 from .deps import ISO_DATE_PATTERN, check_filters, check_limit, clean_query, get_searcher, get_settings, iso_date
 from .schemas import ExpansionOut, Problem, SearchMode, SearchResponse, VersionsMode
 
@@ -24,6 +26,7 @@ router = APIRouter()
 async def api_search(
     settings: Annotated[Any, Depends(get_settings)],
     searcher: Annotated[Searcher, Depends(get_searcher)],
+    viewer: Annotated[User | None, Depends(optional_user)],
     q: Annotated[str, Query(description="The question or search words (kysymys).", max_length=10_000)],
     k: Annotated[int | None, Query(ge=1, description="Number of hits.")] = None,
     offset: Annotated[int, Query(ge=0, description="Hits to skip, for paging.")] = 0,
@@ -60,7 +63,7 @@ async def api_search(
     k = k or settings.default_k
     check_limit("k", k, settings.max_k)
     check_limit("offset", offset, settings.max_offset)
-    filters = Filters.of(kind, lang, statute, on=iso_date(date), expired=expired)
+    filters = Filters.of(kind, lang, statute, on=iso_date(date), expired=expired, viewer=viewer_of(viewer))
     check_filters(filters, searcher)
     result = await run_in_threadpool(searcher.search, query, k, filters, offset, mode, versions == "fold")
     if settings.log_queries:

@@ -11,6 +11,7 @@ from fastapi import APIRouter, Depends, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from retrieval.search import Searcher
+from retrieval.types import visible_to
 from ukk import entries, review
 from ukk.citations import GenerationView, cite
 from ukk.errors import InvalidInput
@@ -65,17 +66,34 @@ def entry_out(entry: Entry) -> dict[str, Any]:
     return data
 
 
-def make_citations(searcher: Searcher, picked: list[CitationInput]) -> list[EntryCitation]:
-    """Citations of picked passages of the served index (422 naming the citation for an unknown passage)."""
+def make_citations(searcher: Searcher, picked: list[CitationInput], user: User) -> list[EntryCitation]:
+    """Citations of picked passages of the served index (422 naming the citation for an unknown passage).
+
+    Another institution's own document counts as unknown: an answer never quotes what its readers may not see.
+    """
     made = []
     for i, p in enumerate(picked):
         chunk = searcher.index.get(p.chunk_id)
-        if chunk is None:
+        if chunk is None or not visible_to(chunk.citation, user.institution_id):
             raise InvalidInput(
                 f"citations[{i}].chunk_id {p.chunk_id!r} is not a passage of the index", f"citations.{i}.chunk_id"
             )
         made.append(cite(chunk, p, i + 1, searcher.generation))
     return made
+
+
+def check_sharing(searcher: Searcher, citations: list[EntryCitation], shared: bool) -> None:
+    """A shared answer is read across the network: it may quote only public sources (422 otherwise)."""
+    if not shared:
+        return
+    for c in citations:
+        chunk = searcher.index.get(c.chunk_id)
+        if chunk is not None and chunk.citation.institution:
+            raise InvalidInput(
+                f"citations[{c.n - 1}] ({c.label}) is the institution's own document; an answer shared with the "
+                "network (shared, jaettu) may cite only public sources",
+                "shared",
+            )
 
 
 def _draft(body: EntryIn) -> entries.Draft:
@@ -138,7 +156,9 @@ def create_entry(
 ) -> dict[str, Any]:
     """A new draft (luonnos) citing passages of the served index (needs valmentaja)."""
     picked = [CitationInput(c.chunk_id, c.quote) for c in body.citations]
-    return entry_out(entries.create(store, user, _draft(body), make_citations(searcher, picked)))
+    citations = make_citations(searcher, picked, user)
+    check_sharing(searcher, citations, body.shared)
+    return entry_out(entries.create(store, user, _draft(body), citations))
 
 
 @router.put("/{entry_id}", response_model=EntryOut, **role_doc("valmentaja", 404, 409))
@@ -158,9 +178,10 @@ def update_entry(
     for i, p in enumerate(picked):
         old = kept.get((p.chunk_id, p.quote)) if p.quote is not None else None
         made.append(
-            EntryCitation(**{**old.__dict__, "n": i + 1}) if old is not None else make_citations(searcher, [p])[0]
+            EntryCitation(**{**old.__dict__, "n": i + 1}) if old is not None else make_citations(searcher, [p], user)[0]
         )
     made = [EntryCitation(**{**c.__dict__, "n": i + 1}) for i, c in enumerate(made)]
+    check_sharing(searcher, made, body.shared)
     return entry_out(entries.update(store, user, entry_id, body.version, _draft(body), made))
 
 

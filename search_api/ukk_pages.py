@@ -16,6 +16,7 @@ from fastapi import APIRouter, Request, Response
 from fastapi.concurrency import run_in_threadpool
 from fastapi.responses import HTMLResponse, RedirectResponse
 
+from retrieval.types import visible_to
 from ukk import accounts, entries, review
 from ukk.errors import AuthenticationFailed, NotFound, StaleVersion, Throttled, UkkError
 from ukk.types import TOPICS, CitationInput, Entry, EntryCitation
@@ -24,7 +25,7 @@ from .auth import FORM_COOKIE, Principal, get_ukk, principal
 from .deps import clean_text
 from .i18n import STRINGS, pick_ui_lang
 from .session_api import sign_in, sign_out
-from .ukk_api import generation_view, make_citations, ukk_search
+from .ukk_api import check_sharing, generation_view, make_citations, ukk_search
 from .ukk_i18n import UKK_STRINGS
 from .web import render
 
@@ -266,9 +267,13 @@ async def ukk_action(request: Request, entry_id: int) -> Response:
 def _picked(request: Request, chunk_ids: list[str], quotes: list[str] | None = None) -> list[dict[str, Any]]:
     """The editor's citation rows: passage id, its label and text (from the served index), the quote."""
     searcher = getattr(request.app.state, "searcher", None)
+    who = principal(request)
+    own = who.user.institution_id if who is not None else None
     rows = []
     for i, cid in enumerate(dict.fromkeys(c for c in chunk_ids if c)):
         chunk = searcher.index.get(cid) if searcher is not None else None
+        if chunk is not None and not visible_to(chunk.citation, own):
+            chunk = None  # another institution's own document: not even its label is shown
         quote_text = (quotes[i] if quotes and i < len(quotes) else "") or (chunk.text if chunk else "")
         rows.append(
             {
@@ -333,7 +338,9 @@ async def new_entry_submit(request: Request) -> Response:
         searcher = request.app.state.searcher
         if searcher is None:
             raise UkkError("the index is not loaded yet; try again in a moment")
-        entry = entries.create(store, who.user, draft, make_citations(searcher, picked))
+        citations = make_citations(searcher, picked, who.user)
+        check_sharing(searcher, citations, draft.shared)
+        entry = entries.create(store, who.user, draft, citations)
         if form.get("action") == "publish":
             entry = entries.publish(store, who.user, entry.id, entry.version)
     except UkkError as exc:
@@ -394,8 +401,10 @@ async def edit_entry_submit(request: Request, entry_id: int) -> Response:
             old = kept.get((p.chunk_id, p.quote or ""))
             if old is None and searcher is None:
                 raise UkkError("the index is not loaded yet; try again in a moment")
-            made.append(old if old is not None else make_citations(searcher, [p])[0])
+            made.append(old if old is not None else make_citations(searcher, [p], who.user)[0])
         made = [EntryCitation(**{**c.__dict__, "n": i + 1}) for i, c in enumerate(made)]
+        if searcher is not None:
+            check_sharing(searcher, made, draft.shared)
         entries.update(store, who.user, entry_id, version, draft, made)
     except StaleVersion:
         current = entries.get(store, who.user, entry_id)

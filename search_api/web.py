@@ -12,21 +12,21 @@ import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
-from urllib.parse import urlencode
+from urllib.parse import quote, urlencode
 
 from fastapi import APIRouter, FastAPI, Request
 from fastapi.concurrency import run_in_threadpool
-from fastapi.responses import HTMLResponse
+from fastapi.responses import HTMLResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from jinja2 import Environment, FileSystemLoader, select_autoescape
 
 from retrieval.highlight import marked_paragraphs
 from retrieval.in_force import in_force
 from retrieval.sections import amendment_notes, corpus_view
-from retrieval.types import Filters, Hit, marked_words
+from retrieval.types import Filters, Hit, marked_words, visible_to
 from ukk.types import TOPICS, User
 
-from .auth import principal
+from .auth import principal, viewer_of
 from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
 from .errors import ApiError
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
@@ -125,6 +125,24 @@ def render(request: Request, template: str, ui: str, status: int = 200, **contex
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
+def _closed(request: Request, user: User | None) -> Response | None:
+    """With search closed to signed-in users (LAHDE_SEARCH_REQUIRES_LOGIN), the sign-in page for anyone else."""
+    if user is not None or not request.app.state.settings.search_requires_login:
+        return None
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/kirjaudu?next={quote(target, safe='')}", status_code=303)
+
+
+def _visible_sources(searcher: Any, user: User | None) -> list[tuple[str, dict[str, str]]]:
+    """The statutes and guides of the filter list, without other institutions' own documents."""
+    if searcher is None:
+        return []
+    corpus = corpus_view(searcher.index)
+    own = viewer_of(user)
+    hidden = {d.id for d in corpus.documents() if d.institution not in (None, own)}
+    return [(value, titles) for value, titles in corpus.sources() if value not in hidden]
+
+
 def _user_of(request: Request) -> User | None:
     try:
         who = principal(request)
@@ -189,19 +207,23 @@ router = APIRouter(include_in_schema=False)
 
 
 @router.get("/", response_class=HTMLResponse)
-async def search_page(request: Request) -> HTMLResponse:
+async def search_page(request: Request) -> Response:
     """The search page: empty state, results, no-results and error states, and the ask mode."""
     params = request.query_params
     ui = pick_ui_lang(params.get("ui"), request.headers.get("accept-language"))
     t = STRINGS[ui]
     searcher = getattr(request.app.state, "searcher", None)
+    user = _user_of(request)
+    closed = _closed(request, user)
+    if closed is not None:
+        return closed
     raw_q = clean_text(params.get("q", ""))
     mode = "ask" if params.get("mode") == "ask" else "search"
     try:
         page = max(1, int(params.get("page", "1")))
     except ValueError:
         page = 1
-    statutes = corpus_view(searcher.index).sources() if searcher is not None else []
+    statutes = _visible_sources(searcher, user)
     asked = {name: params.get(name) or None for name in ("kind", "lang", "statute")}
     # The page's "statute" choice is a statute or a guide: both lists the API checks against.
     values = allowed_filter_values(searcher)
@@ -251,7 +273,9 @@ async def search_page(request: Request) -> HTMLResponse:
     offset = (page - 1) * PER_PAGE
     if offset > settings.max_offset:
         return render(request, "search.html", ui, status=422, **{**context, "error": t["error_page"]})
-    filters = Filters.for_source(state["kind"], state["lang"], state["statute"], on=state["date"])
+    filters = Filters.for_source(
+        state["kind"], state["lang"], state["statute"], on=state["date"], viewer=viewer_of(user)
+    )
     try:
         if mode == "ask":
             try:
@@ -272,7 +296,6 @@ async def search_page(request: Request) -> HTMLResponse:
         return render(request, "search.html", ui, status=500, **{**context, "error": t["error_unexpected"]})
     hits = result.hits[:PER_PAGE]
     scope = searcher.in_scope(filters)
-    user = _user_of(request)
     if user is not None and page == 1:
         try:
             found = await run_in_threadpool(ukk_search(request).search, searcher, user, raw_q, 3)
@@ -290,12 +313,16 @@ async def search_page(request: Request) -> HTMLResponse:
 
 
 @router.get("/osio/{chunk_id}", response_class=HTMLResponse)
-async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
+async def section_page(request: Request, chunk_id: str) -> Response:
     """A whole section: its chapter, neighbours, amendment history, counterpart and original source."""
     params = request.query_params
     ui = pick_ui_lang(params.get("ui"), request.headers.get("accept-language"))
     t = STRINGS[ui]
     searcher = getattr(request.app.state, "searcher", None)
+    user = _user_of(request)
+    closed = _closed(request, user)
+    if closed is not None:
+        return closed
     keep = {"ui": params.get("ui") if params.get("ui") in ("fi", "sv") else None, "q": clean_text(params.get("q", ""))}
     limit = request.app.state.settings.max_query_chars
     if len(keep["q"] or "") > limit:
@@ -306,7 +333,7 @@ async def section_page(request: Request, chunk_id: str) -> HTMLResponse:
         return render(request, "section.html", ui, status=503, section=None, state=keep, error=t["error_not_ready"])
     corpus = corpus_view(searcher.index)
     view = corpus.section(chunk_id)
-    if view is None:
+    if view is None or not visible_to(view.first.citation, viewer_of(user)):
         return render(request, "section.html", ui, status=404, section=None, state=keep, error=None)
     asked = params.get("date") or corpus.wording_date(chunk_id)
     if asked is not None and not valid_iso_date(asked):

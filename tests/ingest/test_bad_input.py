@@ -86,7 +86,7 @@ def test_every_bad_input_is_reported_once_and_the_rest_is_ingested(bad_corpus: P
     assert failed["missing.pdf"] == "file not found"
     manifest_errors = [e.reason for e in report.errors if Path(e.path).name == "sources.toml"]
     assert manifest_errors == [
-        "[[source]] #9 (id 'typo'): unknown keys ['isuer']; allowed: ['id', 'title', 'kind', 'lang', 'issuer', 'url', 'valid_from', 'path', 'statute']",
+        "[[source]] #9 (id 'typo'): unknown keys ['isuer']; allowed: ['id', 'title', 'kind', 'lang', 'issuer', 'url', 'valid_from', 'path', 'statute', 'institution']",
         "[[source]] #10 (id 'no-kind'): missing required keys ['kind']",
     ]
     assert skipped == {
@@ -107,7 +107,10 @@ def test_manifest_entry_checks(tmp_path: Path):
         '[[source]]\nid = "c"\ntitle = "C"\nkind = "laki"\nlang = "fi"\nstatute = "531/2017"\npath = "c.md"\n\n'
         '[[source]]\nid = "d"\ntitle = "D"\nkind = "laki"\nlang = "fi"\nstatute = "viisisataa"\n\n'
         '[[source]]\nid = "e"\ntitle = "E"\nkind = "laki"\nlang = "fi"\nstatute = "531/2017"\nvalid_from = "huomenna"\n\n'
-        '[[source]]\nid = "f"\ntitle = "F"\nkind = "laki"\nlang = "fi"\nstatute = "531/2017"\nvalid_from = 2018-01-01\n',
+        '[[source]]\nid = "f"\ntitle = "F"\nkind = "laki"\nlang = "fi"\nstatute = "531/2017"\nvalid_from = 2018-01-01\n\n'
+        '[[source]]\nid = "g"\ntitle = "G"\nkind = "laki"\nlang = "fi"\nstatute = "531/2017"\ninstitution = "x"\n\n'
+        '[[source]]\nid = "h"\ntitle = "H"\nkind = "ohje"\nlang = "fi"\npath = "h.md"\ninstitution = "Iso Opisto"\n\n'
+        '[[source]]\nid = "i"\ntitle = "I"\nkind = "ohje"\nlang = "fi"\npath = "i.md"\ninstitution = "esimerkkiopisto"\n',
         encoding="utf-8",
     )
     config = load_sources(manifest)
@@ -117,8 +120,14 @@ def test_manifest_entry_checks(tmp_path: Path):
         "[[source]] #3 (id 'c'): give exactly one of 'path' (a file) or 'statute' (\"531/2017\")",
         "[[source]] #4 (id 'd'): statute must look like \"531/2017\"",
         "[[source]] #5 (id 'e'): valid_from must be a date (YYYY-MM-DD)",
+        "[[source]] #7 (id 'g'): institution names a guide's own institution (an id like 'esimerkkiopisto'); statutes are public",
+        "[[source]] #8 (id 'h'): institution names a guide's own institution (an id like 'esimerkkiopisto'); statutes are public",
     ]
-    (entry,) = config.entries
+    entry, guide = config.entries
+    assert (guide.id, guide.institution) == ("i", "esimerkkiopisto")
+    (manifest.parent / "i.md").write_text("# Palkka\n\nKoulutussopimuksella ei makseta palkkaa.\n", encoding="utf-8")
+    docs = {d.id: d for d in ingest_corpus(config).documents}
+    assert {c.citation.institution for c in docs["fi.i"].chunks} == {"esimerkkiopisto"}
     assert (entry.id, entry.valid_from, entry.finlex_name(), entry.akn_name()) == (
         "f",
         "2018-01-01",
