@@ -7,7 +7,7 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Literal
 
-from pydantic import Field
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -193,6 +193,18 @@ class Settings(BaseSettings):
         description="Published UKK entries shared with the network join the question bank of the sections they "
         "cite at the next re-index (the search learns from answered questions).",
     )
+    question_retention_days: int = Field(
+        365, ge=1, description="Closed or withdrawn questions are anonymised this many days after closing."
+    )
+    public_url: str = Field(
+        "http://127.0.0.1:8000", description="The service's address as users reach it (links in e-mail)."
+    )
+    smtp_host: str | None = Field(None, description="SMTP server for answer notifications; None = no e-mail.")
+    smtp_port: int = Field(25, ge=1, le=65535, description="SMTP port.")
+    smtp_sender: str = Field("lahde@localhost", description="From address of the notifications.")
+    smtp_starttls: bool = Field(False, description="Upgrade the SMTP connection with STARTTLS.")
+    smtp_username: str | None = Field(None, description="SMTP login (with smtp_password).")
+    smtp_password: SecretStr | None = Field(None, description="SMTP password (never logged or shown).")
 
     def ukk_path(self) -> Path:
         """Where the UKK database is: ``ukk_db``, else ukk.sqlite beside the index directory."""

@@ -74,8 +74,9 @@ def users() -> None:
 @click.option("--role", type=click.Choice(ROLES), required=True, help="lukija, valmentaja or yllapitaja.")
 @click.option("--institution", required=True, help="The institution's id (`lahde institutions add` first).")
 @click.option("--name", default="", help="The person's name as shown on the pages.")
+@click.option("--email", default=None, help="Where answers to the user's questions are announced.")
 @click.option("--password-stdin", is_flag=True, help="Read the password from the first line of standard input.")
-def users_add(username: str, role: str, institution: str, name: str, password_stdin: bool) -> None:
+def users_add(username: str, role: str, institution: str, name: str, email: str | None, password_stdin: bool) -> None:
     """Add a user (the password is asked for, or read from stdin; stored only as an argon2 hash)."""
     password = (
         sys.stdin.readline().rstrip("\n")
@@ -84,7 +85,7 @@ def users_add(username: str, role: str, institution: str, name: str, password_st
     )
     _, store = _store()
     try:
-        user = accounts.add_user(store, username, name, role, institution, password)
+        user = accounts.add_user(store, username, name, role, institution, password, email)
     except ERRORS as exc:
         raise _fail(exc) from exc
     echo(f"user {user.username} ({user.role}, {user.institution_id})")

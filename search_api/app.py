@@ -13,7 +13,20 @@ from fastapi.middleware.cors import CORSMiddleware
 
 from retrieval.search import Searcher
 
-from . import admin, ask, corpus, docs, health, search, session_api, ukk_api, ukk_pages, web
+from . import (
+    admin,
+    ask,
+    corpus,
+    docs,
+    health,
+    kysymykset_api,
+    login_pages,
+    search,
+    session_api,
+    ukk_api,
+    ukk_pages,
+    web,
+)
 from .deps import Services, drafter_for
 from .errors import install_error_handlers
 from .limits import LimitBodies
@@ -59,7 +72,20 @@ def create_app(settings: Settings, services: Services | None = None, searcher: S
     app.state.index_reloader = IndexReloader(app)
     app.state.reindex_job = admin.ReindexJob()
     install_error_handlers(app)
-    for module in (health, search, ask, corpus, session_api, ukk_api, admin, docs, ukk_pages, web):
+    for module in (
+        health,
+        search,
+        ask,
+        corpus,
+        session_api,
+        ukk_api,
+        kysymykset_api,
+        admin,
+        docs,
+        login_pages,
+        ukk_pages,
+        web,
+    ):
         app.include_router(module.router)
     web.mount_static(app)
     docs.mount_assets(app)

@@ -12,7 +12,7 @@ import threading
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
 
-from fastapi import Depends, Request
+from fastapi import Depends, FastAPI, Request
 
 from ukk import accounts
 from ukk.store import UkkStore
@@ -33,16 +33,21 @@ UNSAFE = {"POST", "PUT", "PATCH", "DELETE"}
 _open_lock = threading.Lock()
 
 
-def get_ukk(request: Request) -> UkkStore:
+def store_of(app: FastAPI) -> UkkStore:
     """The app's UKK store, opened (and migrated) on first use."""
-    store = getattr(request.app.state, "ukk", None)
+    store = getattr(app.state, "ukk", None)
     if store is None:
         with _open_lock:
-            store = getattr(request.app.state, "ukk", None)
+            store = getattr(app.state, "ukk", None)
             if store is None:
-                settings: Settings = request.app.state.settings
-                store = request.app.state.ukk = UkkStore(settings.ukk_path())
+                settings: Settings = app.state.settings
+                store = app.state.ukk = UkkStore(settings.ukk_path())
     return store
+
+
+def get_ukk(request: Request) -> UkkStore:
+    """The request's app's UKK store (a dependency)."""
+    return store_of(request.app)
 
 
 @dataclass(frozen=True)

@@ -9,7 +9,9 @@ from fastapi.responses import Response
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
 from retrieval.search import Searcher
+from ukk import questions
 
+from .auth import get_ukk
 from .deps import get_searcher, served_generation
 from .schemas import Health, Problem, Ready
 
@@ -40,4 +42,6 @@ def prometheus_metrics(request: Request) -> Response:
     """Prometheus metrics: request counts and latency per endpoint, index generation, chunk count."""
     metrics = request.app.state.metrics
     metrics.refresh_index(getattr(request.app.state, "searcher", None))
+    if request.app.state.settings.ukk_path().exists():  # no UKK yet: no database is made for a scrape
+        metrics.refresh_questions(questions.stats(get_ukk(request)))
     return Response(generate_latest(metrics.registry), media_type=CONTENT_TYPE_LATEST)

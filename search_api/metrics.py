@@ -48,6 +48,30 @@ class Metrics:
             registry=self.registry,
         )
 
+        self.questions_open = Gauge(
+            "lahde_questions_open", "Open questions to the coaches, by topic.", ["topic"], registry=self.registry
+        )
+        self.questions_wait = Gauge(
+            "lahde_questions_median_hours_to_first_answer",
+            "Median hours from a question to its first answer (-1 when none is answered).",
+            registry=self.registry,
+        )
+        self.questions_existing = Gauge(
+            "lahde_questions_answered_from_existing_ratio",
+            "Share of answered questions answered with a UKK entry that existed before (-1 when none).",
+            registry=self.registry,
+        )
+
+    def refresh_questions(self, figures: dict | None) -> None:
+        """Set the question channel's gauges from :func:`ukk.questions.stats` (None: no UKK database yet)."""
+        if figures is None:
+            return
+        for topic, count in figures["open_by_topic"].items():
+            self.questions_open.labels(topic).set(count)
+        wait, share = figures["median_hours_to_first_answer"], figures["share_answered_from_existing"]
+        self.questions_wait.set(-1 if wait is None else wait)
+        self.questions_existing.set(-1 if share is None else share)
+
     def refresh_index(self, searcher: Searcher | None) -> None:
         """Set the index gauges from the searcher being served."""
         self.generation.clear()

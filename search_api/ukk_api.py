@@ -7,7 +7,7 @@ import weakref
 from typing import Annotated, Any
 from urllib.parse import quote
 
-from fastapi import APIRouter, Depends, Path, Query, Request
+from fastapi import APIRouter, Depends, FastAPI, Path, Query, Request
 from fastapi.concurrency import run_in_threadpool
 
 from retrieval.search import Searcher
@@ -19,7 +19,7 @@ from ukk.search import UkkSearch
 from ukk.store import UkkStore
 from ukk.types import CitationInput, Entry, EntryCitation, User
 
-from .auth import get_ukk, require, role_doc
+from .auth import get_ukk, require, role_doc, store_of
 from .deps import clean_query, get_searcher, get_settings
 from .ukk_schemas import (
     EntryHitOut,
@@ -49,13 +49,17 @@ def generation_view(searcher: Searcher) -> GenerationView:
         return view
 
 
-def ukk_search(request: Request) -> UkkSearch:
+def search_of(app: FastAPI) -> UkkSearch:
     """The app's search over published entries (vectors kept per entry version)."""
-    found = getattr(request.app.state, "ukk_search", None)
+    found = getattr(app.state, "ukk_search", None)
     if found is None:
-        settings = request.app.state.settings
-        found = request.app.state.ukk_search = UkkSearch(get_ukk(request), settings.ukk_min_score)
+        found = app.state.ukk_search = UkkSearch(store_of(app), app.state.settings.ukk_min_score)
     return found
+
+
+def ukk_search(request: Request) -> UkkSearch:
+    """The request's app's search over published entries."""
+    return search_of(request.app)
 
 
 def entry_out(entry: Entry) -> dict[str, Any]:

@@ -30,6 +30,7 @@ from .auth import principal, viewer_of
 from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
 from .errors import ApiError
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
+from .kysymykset_i18n import Q_STRINGS
 from .peruste_page import peruste_parts
 from .ukk_api import ukk_search
 from .ukk_i18n import UKK_STRINGS
@@ -96,7 +97,7 @@ def _url(path: str, **params: Any) -> str:
 
 def render(request: Request, template: str, ui: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page in the UI language, with the signed-in user (and the session's CSRF token) for the header's forms."""
-    t = {**STRINGS[ui], **UKK_STRINGS[ui]}
+    t = {**STRINGS[ui], **UKK_STRINGS[ui], **Q_STRINGS[ui]}
     try:
         who = principal(request)
     except ApiError:  # an invalid API token on a page: the page is shown as to anyone

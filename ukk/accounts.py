@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import hmac
 import logging
+import re
 import secrets
 import sqlite3
 import time
@@ -55,11 +56,18 @@ def _dummy_hash() -> str:
 
 
 def _user(row: sqlite3.Row) -> User:
-    return User(row["id"], row["username"], row["name"], row["role"], row["institution_id"], bool(row["disabled"]))
+    return User(
+        row["id"], row["username"], row["name"], row["role"], row["institution_id"], bool(row["disabled"]), row["email"]
+    )
 
 
-def add_user(store: UkkStore, username: str, name: str, role: str, institution_id: str, password: str) -> User:
+def add_user(
+    store: UkkStore, username: str, name: str, role: str, institution_id: str, password: str, email: str | None = None
+) -> User:
     """Create a user; the password is stored as an argon2 hash only."""
+    email = (email or "").strip() or None
+    if email is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", email):
+        raise InvalidInput(f"email (sähköposti) {email!r} is not an e-mail address", "email")
     username = username.strip()
     if not username or len(username) > 64 or any(ch.isspace() for ch in username):
         raise InvalidInput("username (käyttäjätunnus) must be 1–64 characters without spaces", "username")
@@ -74,10 +82,11 @@ def add_user(store: UkkStore, username: str, name: str, role: str, institution_i
         if conn.execute("SELECT 1 FROM user WHERE username = ?", (username,)).fetchone():
             raise InvalidInput(f"username {username!r} (käyttäjätunnus) is taken", "username")
         cur = conn.execute(
-            "INSERT INTO user(username, name, role, institution_id, password_hash, created_at) VALUES (?, ?, ?, ?, ?, ?)",
-            (username, name.strip() or username, role, institution_id, hashed, now_iso()),
+            "INSERT INTO user(username, name, role, institution_id, password_hash, created_at, email) "
+            "VALUES (?, ?, ?, ?, ?, ?, ?)",
+            (username, name.strip() or username, role, institution_id, hashed, now_iso(), email),
         )
-        return User(int(cur.lastrowid or 0), username, name.strip() or username, role, institution_id)
+        return User(int(cur.lastrowid or 0), username, name.strip() or username, role, institution_id, False, email)
 
     return store.write(run)
 

@@ -113,6 +113,47 @@ MIGRATIONS: tuple[str, ...] = (
     );
     CREATE INDEX citation_check_generation ON citation_check(generation);
     """,
+    # 3: the question channel (kysymykset), users' e-mail addresses, the audit log
+    """
+    ALTER TABLE user ADD COLUMN email TEXT;
+    CREATE TABLE question (
+        id INTEGER PRIMARY KEY,
+        asker_institution TEXT NOT NULL REFERENCES institution(id),
+        institution_id TEXT NOT NULL REFERENCES institution(id),
+        asker_id INTEGER REFERENCES user(id),
+        topic TEXT NOT NULL,
+        text TEXT NOT NULL,
+        status TEXT NOT NULL CHECK (status IN ('uusi', 'tyon_alla', 'vastattu', 'suljettu', 'peruttu')),
+        claimed_by INTEGER REFERENCES user(id),
+        entry_id INTEGER REFERENCES entry(id),
+        from_existing INTEGER NOT NULL DEFAULT 0,
+        version INTEGER NOT NULL DEFAULT 1,
+        created_at TEXT NOT NULL,
+        first_answered_at TEXT,
+        answered_at TEXT,
+        closed_at TEXT,
+        anonymised_at TEXT
+    );
+    CREATE INDEX question_queue ON question(institution_id, status);
+    CREATE INDEX question_asker ON question(asker_id);
+    CREATE TABLE question_event (
+        id INTEGER PRIMARY KEY,
+        question_id INTEGER NOT NULL REFERENCES question(id) ON DELETE CASCADE,
+        user_id INTEGER REFERENCES user(id),
+        at TEXT NOT NULL,
+        action TEXT NOT NULL,
+        note TEXT NOT NULL DEFAULT ''
+    );
+    CREATE TABLE audit (
+        id INTEGER PRIMARY KEY,
+        at TEXT NOT NULL,
+        user_id INTEGER REFERENCES user(id),
+        action TEXT NOT NULL,
+        object TEXT NOT NULL,
+        detail TEXT NOT NULL DEFAULT ''
+    );
+    CREATE INDEX audit_object ON audit(object);
+    """,
 )
 
 

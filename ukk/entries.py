@@ -137,6 +137,11 @@ def _load(conn: sqlite3.Connection, entry_id: int) -> Entry | None:
     return _entry(conn, row) if row is not None else None
 
 
+def load(store: UkkStore, entry_id: int) -> Entry | None:
+    """An entry whatever its status, for a caller that has checked the right to it (the question channel)."""
+    return store.read(lambda c: _load(c, entry_id))
+
+
 def get(store: UkkStore, user: User | None, entry_id: int) -> Entry:
     """One entry the user may see; NotFound otherwise (never telling whether it exists)."""
     entry = store.read(lambda c: _load(c, entry_id))

@@ -43,6 +43,7 @@ class User:
     role: str
     institution_id: str
     disabled: bool = False
+    email: str | None = None  # where answers to the user's questions are announced
 
     def can(self, role: str) -> bool:
         """True when the user's role is this role or above it."""
@@ -142,3 +143,44 @@ class Revision:
     action: str
     note: str
     snapshot: dict[str, Any]
+
+
+#: The question channel's states: uusi → tyon_alla (claimed by one coach) → vastattu → suljettu; peruttu = withdrawn.
+QUESTION_STATUSES = ("uusi", "tyon_alla", "vastattu", "suljettu", "peruttu")
+OPEN_STATUSES = ("uusi", "tyon_alla")
+
+
+@dataclass(frozen=True)
+class Question:
+    """A staff member's question to the coaches, and where it stands."""
+
+    id: int
+    asker: str | None  # user name; None once anonymised
+    asker_institution: str
+    institution_id: str  # whose coaches handle it now (changes when handed over to the network)
+    topic: str
+    text: str
+    status: str
+    claimed_by: str | None
+    entry_id: int | None  # the UKK entry that answers it
+    from_existing: bool  # answered with an entry that existed before the question
+    version: int
+    created_at: str
+    first_answered_at: str | None
+    answered_at: str | None
+    closed_at: str | None
+    anonymised: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """JSON-ready data."""
+        return dict(self.__dict__)
+
+
+@dataclass(frozen=True)
+class QuestionEvent:
+    """One step of a question: who, when, what (claim, hand-over, answer, reopen, …) and a note."""
+
+    user: str | None
+    at: str
+    action: str
+    note: str
