@@ -386,6 +386,7 @@ main.add_command(ukk_cli.users)
 main.add_command(ukk_cli.institutions)
 main.add_command(ukk_cli.ukk)
 main.add_command(ukk_cli.backup)
+main.add_command(ukk_cli.kysymykset)
 
 
 if __name__ == "__main__":  # pragma: no cover

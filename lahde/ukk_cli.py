@@ -10,7 +10,7 @@ import click
 from index.errors import IndexError_
 from index.generations import IndexRoot
 from index.store import read_chunks
-from ukk import accounts, entries, exchange, review
+from ukk import accounts, entries, exchange, questions, review
 from ukk.citations import GenerationView
 from ukk.errors import UkkError
 from ukk.samples import load_samples, read_samples
@@ -208,6 +208,33 @@ def ukk_import(markdown: Path, coach: str, index: Path | None) -> None:
     for line in result.unlinked:
         echo(f"NOT LINKED {line}", err=True)
     echo(f"imported {len(result.created)} drafts, {len(result.unlinked)} citations not linked")
+
+
+@click.group()
+def kysymykset() -> None:
+    """The question channel: retention and the audit log."""
+
+
+@kysymykset.command("retention")
+@click.option("--days", type=int, help="Anonymise questions closed this many days ago (default: settings, 365).")
+def kysymykset_retention(days: int | None) -> None:
+    """Anonymise closed and withdrawn questions past the retention period (the asker and the text go)."""
+    settings, store = _store()
+    try:
+        count = questions.apply_retention(store, days or settings.question_retention_days)
+    except ERRORS as exc:
+        raise _fail(exc) from exc
+    echo(f"anonymised {count} questions closed more than {days or settings.question_retention_days} days ago")
+
+
+@kysymykset.command("audit")
+@click.option("--object", "obj", help="Only this object, e.g. question:7.")
+@click.option("--limit", default=50, show_default=True)
+def kysymykset_audit(obj: str | None, limit: int) -> None:
+    """Who read or changed what, newest first."""
+    _, store = _store()
+    for row in questions.audit_log(store, obj, limit):
+        echo(f"{row['at']}\t{row['user'] or '-'}\t{row['action']}\t{row['object']}\t{row['detail']}")
 
 
 @click.command()

@@ -20,6 +20,7 @@ from . import (
     docs,
     health,
     kysymykset_api,
+    kysymykset_pages,
     login_pages,
     search,
     session_api,
@@ -84,6 +85,7 @@ def create_app(settings: Settings, services: Services | None = None, searcher: S
         docs,
         login_pages,
         ukk_pages,
+        kysymykset_pages,
         web,
     ):
         app.include_router(module.router)

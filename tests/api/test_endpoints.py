@@ -129,6 +129,17 @@ ALL_ERRORS = [
     ("POST", "/api/ukk/1/publish", {"json": {"version": 1}}, 401, "Authorization"),
     ("POST", "/api/ukk/1/verify", {"json": {"version": 1}}, 401, "Authorization"),
     ("POST", "/api/ukk/1/archive", {"json": {"version": 1}}, 401, "Authorization"),
+    ("POST", "/api/kysymykset", {"json": {"topic": "hoks", "text": "x"}}, 401, "Authorization"),
+    ("POST", "/api/kysymykset/tarkista", {"json": {"text": "x"}}, 401, "Authorization"),
+    ("GET", "/api/kysymykset", {}, 401, "Authorization"),
+    ("GET", "/api/kysymykset/tilastot", {}, 401, "Authorization"),
+    ("GET", "/api/kysymykset/1", {}, 401, "Authorization"),
+    ("POST", "/api/kysymykset/1/claim", {"json": {"version": 1}}, 401, "Authorization"),
+    ("POST", "/api/kysymykset/1/hand-over", {"json": {"version": 1}}, 401, "Authorization"),
+    ("POST", "/api/kysymykset/1/answer", {"json": {"version": 1, "entry_id": 1}}, 401, "Authorization"),
+    ("POST", "/api/kysymykset/1/reopen", {"json": {"version": 1}}, 401, "Authorization"),
+    ("POST", "/api/kysymykset/1/withdraw", {"json": {"version": 1}}, 401, "Authorization"),
+    ("POST", "/api/kysymykset/1/close", {"json": {"version": 1}}, 401, "Authorization"),
 ]
 
 

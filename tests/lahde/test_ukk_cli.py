@@ -112,6 +112,9 @@ def test_users_tokens_import_export_backup(tmp_path: Path, env: dict[str, str]):
     assert lahde_cli("ukk", "export", "--as", "vilma", env=env).stdout == "# UKK — Esimerkkiopisto\n"
     assert "0 entries need checking" in lahde_cli("ukk", "review", env=env).stdout
 
+    retention = lahde_cli("kysymykset", "retention", "--days", "30", env=env)
+    assert retention.stdout.strip() == "anonymised 0 questions closed more than 30 days ago"
+    assert lahde_cli("kysymykset", "audit", env=env).returncode == 0
     disabled = lahde_cli("users", "disable", "vilma", env=env)
     assert disabled.stdout.strip() == "user vilma disabled"
     copy = tmp_path / "backup" / "ukk.sqlite"
