@@ -86,6 +86,16 @@ def make_citations(searcher: Searcher, picked: list[CitationInput], user: User) 
     return made
 
 
+def recite(searcher: Searcher, user: User, current: Entry, picked: list[CitationInput]) -> list[EntryCitation]:
+    """An edit's citations: one kept as it was keeps what the coach read then; a new or changed one is read now."""
+    kept = {(c.chunk_id, c.quote): c for c in current.citations}
+    made = []
+    for p in picked:
+        old = kept.get((p.chunk_id, p.quote)) if p.quote is not None else None
+        made.append(old if old is not None else make_citations(searcher, [p], user)[0])
+    return [EntryCitation(**{**c.__dict__, "n": i + 1}) for i, c in enumerate(made)]
+
+
 def check_sharing(searcher: Searcher, citations: list[EntryCitation], shared: bool) -> None:
     """A shared answer is read across the network: it may quote only public sources (422 otherwise)."""
     if not shared:
@@ -175,16 +185,7 @@ def update_entry(
 ) -> dict[str, Any]:
     """Replace an entry's text and citations; 409 when it changed since it was read (needs valmentaja)."""
     current = entries.get(store, user, entry_id)
-    picked = [CitationInput(c.chunk_id, c.quote) for c in body.citations]
-    # A citation kept as it was keeps what the coach read then; a new or changed one is read from the index now.
-    kept = {(c.chunk_id, c.quote): c for c in current.citations}
-    made = []
-    for i, p in enumerate(picked):
-        old = kept.get((p.chunk_id, p.quote)) if p.quote is not None else None
-        made.append(
-            EntryCitation(**{**old.__dict__, "n": i + 1}) if old is not None else make_citations(searcher, [p], user)[0]
-        )
-    made = [EntryCitation(**{**c.__dict__, "n": i + 1}) for i, c in enumerate(made)]
+    made = recite(searcher, user, current, [CitationInput(c.chunk_id, c.quote) for c in body.citations])
     check_sharing(searcher, made, body.shared)
     return entry_out(entries.update(store, user, entry_id, body.version, _draft(body), made))
 

@@ -16,12 +16,12 @@ from fastapi.responses import HTMLResponse, RedirectResponse
 from retrieval.types import visible_to
 from ukk import entries, review
 from ukk.errors import NotFound, StaleVersion, UkkError
-from ukk.types import TOPICS, CitationInput, Entry, EntryCitation
+from ukk.types import TOPICS, CitationInput, Entry
 
 from .auth import Principal, get_ukk, principal
 from .deps import clean_text
 from .page_helpers import form_csrf_ok, read_form, strings, ui_of, who_or_redirect
-from .ukk_api import check_sharing, generation_view, make_citations, ukk_search
+from .ukk_api import check_sharing, generation_view, make_citations, recite, ukk_search
 from .web import render
 
 router = APIRouter(include_in_schema=False)
@@ -315,17 +315,11 @@ async def edit_entry_submit(request: Request, entry_id: int) -> Response:
         return _editor(request, ui, state, 403, fields=fields, rows=rows, entry=entry, error=t["form_expired"])
     try:
         version = int(form.get("version") or 0)
-        kept = {(c.chunk_id, c.quote): c for c in entry.citations}
         searcher = request.app.state.searcher
-        made: list[EntryCitation] = []
-        for p in picked:
-            old = kept.get((p.chunk_id, p.quote or ""))
-            if old is None and searcher is None:
-                raise UkkError("the index is not loaded yet; try again in a moment")
-            made.append(old if old is not None else make_citations(searcher, [p], who.user)[0])
-        made = [EntryCitation(**{**c.__dict__, "n": i + 1}) for i, c in enumerate(made)]
-        if searcher is not None:
-            check_sharing(searcher, made, draft.shared)
+        if searcher is None:
+            raise UkkError("the index is not loaded yet; try again in a moment")
+        made = recite(searcher, who.user, entry, picked)
+        check_sharing(searcher, made, draft.shared)
         entries.update(store, who.user, entry_id, version, draft, made)
     except StaleVersion:
         current = entries.get(store, who.user, entry_id)
