@@ -4,6 +4,7 @@ one question with Lähde's results beside it, and the coaches' figures. Plain fo
 from __future__ import annotations
 
 import datetime as dt
+import logging
 from typing import Any
 
 from fastapi import APIRouter, Request, Response
@@ -16,12 +17,13 @@ from ukk.errors import NotFound, StaleVersion, UkkError
 from ukk.types import TOPICS, Question
 
 from .auth import Principal, get_ukk
-from .deps import clean_text
+from .deps import clean_text, drafter_for
 from .kysymykset_api import check_question, notify_asker
 from .page_helpers import form_csrf_ok, read_form, strings, ui_of, who_or_redirect
 from .ukk_api import search_of
 from .web import render
 
+logger = logging.getLogger(__name__)
 router = APIRouter(include_in_schema=False)
 
 
@@ -146,6 +148,7 @@ def _question_page(request: Request, who: Principal, qid: int, status: int = 200
         "passages": [],
         "coaches": [],
         "institutions": [],
+        "ask": None,
     }
     draft_id = request.query_params.get("vastaus", "")
     if coach and draft_id.isdigit():
@@ -156,7 +159,21 @@ def _question_page(request: Request, who: Principal, qid: int, status: int = 200
     searcher = getattr(request.app.state, "searcher", None)
     if coach and q.status in ("uusi", "tyon_alla") and searcher is not None and q.text:
         context["earlier"] = [h.entry for h in search_of(request.app).search(searcher, who.user, q.text, 3)]
-        result = searcher.search(q.text, 5, Filters.of(viewer=who.user.institution_id), collapse=True)
+        filters = Filters.of(viewer=who.user.institution_id)
+        result = searcher.search(q.text, 5, filters, collapse=True)
+        try:  # Lähde's own answer draft beside the passages; a failed draft must not hide them
+            draft = drafter_for(request.app, searcher).ask(
+                q.text[: request.app.state.settings.max_query_chars], 5, filters
+            )
+            context["ask"] = {
+                "sentences": draft.sentences,
+                "abstained": not draft.answered,
+                "sources": [
+                    {"n": i + 1, "id": h.chunk.id, "label": h.chunk.citation.label} for i, h in enumerate(draft.sources)
+                ],
+            }
+        except Exception:  # noqa: BLE001
+            logger.exception("answer draft for a question failed")
         context["passages"] = [
             {"id": h.chunk.id, "label": h.chunk.citation.label, "text": h.chunk.text} for h in result.hits
         ]

@@ -155,3 +155,19 @@ def test_sign_out_ends_the_session(app):
     assert client.get("/api/session").json()["username"] == "lukija"
     assert client.delete("/api/session", headers={"X-CSRF-Token": csrf}).status_code == 204
     assert_problem(client.get("/api/session"), 401)
+
+
+def test_openapi_names_the_role_of_every_ukk_and_question_operation(app):
+    doc = TestClient(app).get("/openapi.json").json()
+    ops = [
+        (path, method, op)
+        for path, methods in doc["paths"].items()
+        if path.startswith(("/api/ukk", "/api/kysymykset"))
+        for method, op in methods.items()
+    ]
+    assert len(ops) == 20  # 9 of the UKK, 11 of the question channel
+    for path, method, op in ops:
+        assert op["x-required-role"] in ("lukija", "valmentaja"), (method, path)
+        assert {"401", "403"} <= set(op["responses"]), (method, path)
+        assert f"needs {op['x-required-role']}" in op["description"], (method, path)
+    assert doc["components"]["securitySchemes"]["apiToken"]["scheme"] == "bearer"
