@@ -66,6 +66,10 @@ class RetrievalConfig:
     bank_dense_margin: float = 0.02
     bank_dense_weight: float = 1.0
     bank_lexical_weight: float = 1.0
+    # A prior on OPH's perusteet in the hybrid ranking: their fused score times this. The perusteet
+    # are long and numerous (a perustutkinto is 430 chunks per language) and crowd statute sections
+    # out of the top ranks of statute questions; 1.0 = no prior.
+    peruste_weight: float = 1.0
 
 
 @dataclass
@@ -124,6 +128,7 @@ class Searcher:
         )
         # An institution's own documents are masked from everyone else, filters or not.
         self._has_private = any(c.citation.institution for c in index.chunks)
+        self._is_peruste = {i for i, c in enumerate(index.chunks) if c.citation.kind == "peruste"}
         self.vectors: QueryCache[str, np.ndarray] = QueryCache()
         self.analyses: QueryCache[str, dict[str, list[str]]] = QueryCache()
 
@@ -300,6 +305,9 @@ class Searcher:
                 dense_weight=c.dense_weight,
                 rrf_k=c.rrf_k,
             )
+            if c.peruste_weight != 1.0 and self._is_peruste:
+                w, perusteet = c.peruste_weight, self._is_peruste
+                ranked = sorted(((i, s * w if i in perusteet else s) for i, s in ranked), key=lambda item: -item[1])
         if pq.references:
             ranked = self._references_first(pq, ranked)
         return ranked[:k]

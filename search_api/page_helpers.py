@@ -31,7 +31,10 @@ def ui_of(request: Request) -> tuple[str, dict[str, Any]]:
 
 def local_path(path: str | None) -> str:
     """Only a path of this site is followed after signing in (no open redirect)."""
-    if not path or not path.startswith("/") or path.startswith("//") or urlparse(path).netloc:
+    # Browsers read a backslash as a slash ("/\\evil.example" is "//evil.example").
+    if not path or not path.startswith("/") or path.startswith("//") or "\\" in path or urlparse(path).netloc:
+        return "/"
+    if any(ord(ch) < 32 for ch in path):
         return "/"
     return path
 
