@@ -41,18 +41,21 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--index", type=Path, required=True)
     parser.add_argument("--grid", default="1,0.9,0.8,0.7,0.6,0.5,0.4")
-    parser.add_argument("--report", default="", help="Weights to score on the held-out and blind sets too.")
+    parser.add_argument("--cues", default="0.9", help="peruste_cue values (a query about the perusteet is left alone).")
+    parser.add_argument("--report", default="", help="weight:cue pairs to score on the held-out and blind sets too.")
     args = parser.parse_args()
     base = open_searcher(Settings(index_dir=args.index))
-    print("| weight | set | R@5 | nDCG@10 |")
-    print("|---|---|---|---|")
-    for w in _floats(args.grid):
-        searcher = base.with_config(replace(base.config, peruste_weight=w))
-        sets = {**DEV, **(UNTOUCHED if w in _floats(args.report) else {})}
-        for name, (questions, qrels) in sets.items():
-            results, _ = evaluate_searcher(searcher, REPO / questions, REPO / qrels, ("hybrid",))
-            m = results[0].means
-            print(f"| {w:.2f} | {name} | {m['R@5']:.3f} | {m['nDCG@10']:.3f} |", flush=True)
+    report = {tuple(float(x) for x in pair.split(":")) for pair in args.report.split(",") if pair.strip()}
+    print("| weight | cue | set | R@5 | nDCG@10 |")
+    print("|---|---|---|---|---|")
+    for cue in _floats(args.cues):
+        for w in _floats(args.grid):
+            searcher = base.with_config(replace(base.config, peruste_weight=w, peruste_cue=cue))
+            sets = {**DEV, **(UNTOUCHED if (w, cue) in report else {})}
+            for name, (questions, qrels) in sets.items():
+                results, _ = evaluate_searcher(searcher, REPO / questions, REPO / qrels, ("hybrid",))
+                m = results[0].means
+                print(f"| {w:.2f} | {cue:.2f} | {name} | {m['R@5']:.3f} | {m['nDCG@10']:.3f} |", flush=True)
 
 
 if __name__ == "__main__":

@@ -68,8 +68,11 @@ class RetrievalConfig:
     bank_lexical_weight: float = 1.0
     # A prior on OPH's perusteet in the hybrid ranking: their fused score times this. The perusteet
     # are long and numerous (a perustutkinto is 430 chunks per language) and crowd statute sections
-    # out of the top ranks of statute questions; 1.0 = no prior.
+    # out of the top ranks of statute questions; 1.0 = no prior. A question about the perusteet is
+    # left alone: one with a term whose chunks are perusteet for at least peruste_cue of them (a
+    # tutkinnon osa's trade words, "arviointikriteeri"), read off the corpus, not off questions.
     peruste_weight: float = 1.0
+    peruste_cue: float = 0.9
 
 
 @dataclass
@@ -129,6 +132,7 @@ class Searcher:
         # An institution's own documents are masked from everyone else, filters or not.
         self._has_private = any(c.citation.institution for c in index.chunks)
         self._is_peruste = {i for i, c in enumerate(index.chunks) if c.citation.kind == "peruste"}
+        self._peruste_flags = np.array([c.citation.kind == "peruste" for c in index.chunks], dtype=bool)
         self.vectors: QueryCache[str, np.ndarray] = QueryCache()
         self.analyses: QueryCache[str, dict[str, list[str]]] = QueryCache()
 
@@ -305,12 +309,24 @@ class Searcher:
                 dense_weight=c.dense_weight,
                 rrf_k=c.rrf_k,
             )
-            if c.peruste_weight != 1.0 and self._is_peruste:
+            if c.peruste_weight != 1.0 and self._is_peruste and not self.about_perusteet(pq):
                 w, perusteet = c.peruste_weight, self._is_peruste
                 ranked = sorted(((i, s * w if i in perusteet else s) for i, s in ranked), key=lambda item: -item[1])
         if pq.references:
             ranked = self._references_first(pq, ranked)
         return ranked[:k]
+
+    def about_perusteet(self, pq: PreparedQuery) -> bool:
+        """Whether a query names something found mostly in the perusteet (see RetrievalConfig.peruste_cue)."""
+        if self.lexical is None or not self._is_peruste:
+            return False
+        flags = self._peruste_flags
+        for term in pq.terms:
+            held = self.lexical.scores([term]) > 0
+            count = int(held.sum())
+            if count and int(held[flags].sum()) / count >= self.config.peruste_cue:
+                return True
+        return False
 
     def dense_ranked(self, pq: PreparedQuery, k: int) -> Ranked:
         """Dense candidates: (chunk position, cosine) best first."""
