@@ -45,7 +45,7 @@ def serve(index: Path, cache: Path | None, threads: int | None) -> tuple[subproc
     port = free_port()
     env = {**os.environ, "LAHDE_INDEX_DIR": str(index), "LAHDE_PORT": str(port)}
     if threads:
-        env["LAHDE_EMBED_THREADS"] = str(threads)
+        env["LAHDE_SERVE_EMBED_THREADS"] = str(threads)
     if cache is not None:
         env["LAHDE_CACHE_PATH"] = str(cache)
     proc = subprocess.Popen(

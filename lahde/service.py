@@ -337,16 +337,16 @@ class Wiring:
     embedder_factory: Callable[[Settings], Embedder] = make_embedder
 
     def open_searcher(self, settings: Settings) -> Searcher:
-        """Load the settings' index with a new embedder."""
-        return open_searcher(settings, self.embedder_factory(settings))
+        """Load the settings' index with a new embedder (the serving thread count)."""
+        return open_searcher(settings, self.embedder_factory(settings.serving()))
 
     def load_searcher(self, index_dir: Path, embedder: Embedder, settings: Settings) -> Searcher:
         """Load one generation with an embedder already made."""
         return load_searcher(index_dir, embedder, settings)
 
     def make_embedder(self, settings: Settings) -> Embedder:
-        """Make the settings' embedder."""
-        return self.embedder_factory(settings)
+        """Make the settings' embedder for serving (hot reload; the serving thread count)."""
+        return self.embedder_factory(settings.serving())
 
     def embedding_cache_path(self, settings: Settings) -> Path:
         """Where the embedding cache lives."""

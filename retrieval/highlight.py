@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from collections.abc import Callable
 from dataclasses import dataclass
 
 _WORD_RE = re.compile(r"\w+", re.UNICODE)
@@ -41,29 +42,51 @@ def query_terms(query: str) -> list[str]:
     return list(seen)
 
 
-def _matches(term: str, token: str) -> bool:
-    if len(term) < MIN_STEM_WORD:
-        return token == term
-    stem = term[: max(MIN_STEM_WORD, min(len(term) - 1, STEM_CHARS + (len(term) - STEM_CHARS) // 2))]
-    return token.startswith(stem) or token == term
+def _stem(term: str) -> str:
+    return term[: max(MIN_STEM_WORD, min(len(term) - 1, STEM_CHARS + (len(term) - STEM_CHARS) // 2))]
+
+
+def _matcher(terms: list[str]) -> Callable[[str], int | None]:
+    """The position of the first query term a text word matches, or None (a few dict lookups per word).
+
+    A word matches a term it equals, or — for terms of at least MIN_STEM_WORD characters — whose
+    stem it starts with; the stems are looked up by length, so a passage costs one pass.
+    """
+    exact: dict[str, int] = {}
+    stems: dict[int, dict[str, int]] = {}
+    for i, term in enumerate(terms):
+        exact.setdefault(term, i)
+        if len(term) >= MIN_STEM_WORD:
+            stem = _stem(term)
+            stems.setdefault(len(stem), {}).setdefault(stem, i)
+
+    def match(token: str) -> int | None:
+        best = exact.get(token)
+        for length, table in stems.items():
+            found = table.get(token[:length])
+            if found is not None and (best is None or found < best):
+                best = found
+        return best
+
+    return match
 
 
 def highlight_spans(text: str, query: str) -> list[Span]:
     """Offsets of the text's words that match a query word (case-insensitive, prefix match for words ≥4 chars).
 
     Short words (and numbers) must match whole; longer ones match any text word that starts with
-    their stem, which covers most Finnish inflection. Spans are sorted and never overlap.
+    their stem, which covers most Finnish inflection. Spans are sorted and never overlap; a word
+    that matches several query words is marked with the first of them.
     """
     terms = query_terms(query)
     if not terms or not text:
         return []
+    match = _matcher(terms)
     spans: list[Span] = []
     for m in _WORD_RE.finditer(text):
-        token = m.group().lower()
-        for term in terms:
-            if _matches(term, token):
-                spans.append(Span(m.start(), m.end(), term))
-                break
+        found = match(m.group().lower())
+        if found is not None:
+            spans.append(Span(m.start(), m.end(), terms[found]))
     return spans
 
 
