@@ -46,7 +46,7 @@ class _Item:
 class UkkSearch:
     """The published entries' vectors and terms, kept per entry version (re-embedded only when an entry changes)."""
 
-    def __init__(self, store: UkkStore, min_score: float = 0.86) -> None:
+    def __init__(self, store: UkkStore, min_score: float = 0.88) -> None:
         self.store = store
         self.min_score = min_score
         self._items: dict[int, _Item] = {}
