@@ -68,24 +68,39 @@ def validate(draft: Draft, citations: Sequence[EntryCitation]) -> Draft:
     return Draft(draft.topic, question, answer, tags, bool(draft.shared))
 
 
+def _citation(r: sqlite3.Row) -> EntryCitation:
+    return EntryCitation(
+        n=r["n"],
+        chunk_id=r["chunk_id"],
+        label=r["label"],
+        quote=r["quote"],
+        quote_hash=r["quote_hash"],
+        generation=r["generation"],
+        lang=r["lang"],
+        statute=r["statute"],
+        section_key=r["section_key"],
+        acts=tuple(json.loads(r["acts"])),
+        url=r["url"],
+    )
+
+
 def _citations(conn: sqlite3.Connection, entry_id: int) -> tuple[EntryCitation, ...]:
     rows = conn.execute("SELECT * FROM citation WHERE entry_id = ? ORDER BY n", (entry_id,)).fetchall()
-    return tuple(
-        EntryCitation(
-            n=r["n"],
-            chunk_id=r["chunk_id"],
-            label=r["label"],
-            quote=r["quote"],
-            quote_hash=r["quote_hash"],
-            generation=r["generation"],
-            lang=r["lang"],
-            statute=r["statute"],
-            section_key=r["section_key"],
-            acts=tuple(json.loads(r["acts"])),
-            url=r["url"],
-        )
-        for r in rows
-    )
+    return tuple(_citation(r) for r in rows)
+
+
+def _entries(conn: sqlite3.Connection, rows: list[sqlite3.Row]) -> list[Entry]:
+    """Entries of many rows with their citations read in one query (a listing, the search), not one per entry."""
+    if not rows:
+        return []
+    by_entry: dict[int, list[EntryCitation]] = {}
+    ids = [r["id"] for r in rows]
+    for start in range(0, len(ids), 500):  # SQLite's bound-parameter limit
+        part = ids[start : start + 500]
+        query = f"SELECT * FROM citation WHERE entry_id IN ({', '.join('?' * len(part))}) ORDER BY entry_id, n"
+        for c in conn.execute(query, part):
+            by_entry.setdefault(c["entry_id"], []).append(_citation(c))
+    return [_entry(conn, r, tuple(by_entry.get(r["id"], ()))) for r in rows]
 
 
 _SELECT = (
@@ -94,7 +109,7 @@ _SELECT = (
 )
 
 
-def _entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
+def _entry(conn: sqlite3.Connection, row: sqlite3.Row, citations: tuple[EntryCitation, ...] | None = None) -> Entry:
     return Entry(
         id=row["id"],
         institution_id=row["institution_id"],
@@ -111,7 +126,7 @@ def _entry(conn: sqlite3.Connection, row: sqlite3.Row) -> Entry:
         published_at=row["published_at"],
         verified_by=row["verifier"],
         verified_at=row["verified_at"],
-        citations=_citations(conn, row["id"]),
+        citations=citations if citations is not None else _citations(conn, row["id"]),
         review_reasons=tuple(ReviewReason.from_dict(r) for r in json.loads(row["review_reasons"])),
     )
 
@@ -359,14 +374,12 @@ def listing(
         where.append("entry.status = ?")
         args.append(status)
     sql = f"{_SELECT} WHERE {' AND '.join(where)} ORDER BY entry.updated_at DESC, entry.id DESC LIMIT ? OFFSET ?"
-    return store.read(lambda c: [_entry(c, r) for r in c.execute(sql, (*args, limit, offset)).fetchall()])
+    return store.read(lambda c: _entries(c, c.execute(sql, (*args, limit, offset)).fetchall()))
 
 
 def published(store: UkkStore) -> list[Entry]:
     """Every published or to-be-checked entry of every institution (the search and the checks filter them)."""
-    return store.read(
-        lambda c: [_entry(c, r) for r in c.execute(_SELECT + " WHERE entry.status IN (?, ?)", READABLE).fetchall()]
-    )
+    return store.read(lambda c: _entries(c, c.execute(_SELECT + " WHERE entry.status IN (?, ?)", READABLE).fetchall()))
 
 
 def revisions(store: UkkStore, user: User, entry_id: int) -> list[Revision]:
