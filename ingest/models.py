@@ -7,6 +7,11 @@ import hashlib
 from dataclasses import dataclass, field
 
 
+def now_iso() -> str:
+    """The current UTC time, ISO 8601 to the second (revisions, sessions, the re-index job's times)."""
+    return dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds")
+
+
 def today_iso() -> str:
     """Today's date (UTC) as ISO: the day wordings in force and perusteet' validity are judged on."""
     return dt.datetime.now(dt.timezone.utc).date().isoformat()

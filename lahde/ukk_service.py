@@ -9,8 +9,9 @@ from pathlib import Path
 from index.store import read_chunks
 from ingest.chunking import normalise_section
 from ingest.models import BankQuestion, Document
+from ingest.questions import normalise_space
 from ukk import entries
-from ukk.citations import GenerationView, normalise
+from ukk.citations import GenerationView
 from ukk.review import Finding, review
 from ukk.store import UkkStore
 
@@ -57,7 +58,7 @@ def bank_from_ukk(settings: Settings, documents: Sequence[Document]) -> list[Ban
         for citation in entry.citations:
             candidates = [by_id[citation.chunk_id]] if citation.chunk_id in by_id else []
             candidates += by_section.get((citation.section_key, citation.lang), []) if citation.section_key else []
-            holder = next((c for c in candidates if citation.quote in normalise(c.text)), None)
+            holder = next((c for c in candidates if citation.quote in normalise_space(c.text)), None)
             if holder is None or not holder.citation.statute or not holder.citation.section:
                 continue  # the check after the re-index flags it; a changed quote teaches nothing
             c = holder.citation

@@ -131,7 +131,6 @@ class Searcher:
         )
         # An institution's own documents are masked from everyone else, filters or not.
         self._has_private = any(c.citation.institution for c in index.chunks)
-        self._is_peruste = {i for i, c in enumerate(index.chunks) if c.citation.kind == "peruste"}
         self._peruste_flags = np.array([c.citation.kind == "peruste" for c in index.chunks], dtype=bool)
         self.vectors: QueryCache[str, np.ndarray] = QueryCache()
         self.analyses: QueryCache[str, dict[str, list[str]]] = QueryCache()
@@ -309,16 +308,16 @@ class Searcher:
                 dense_weight=c.dense_weight,
                 rrf_k=c.rrf_k,
             )
-            if c.peruste_weight != 1.0 and self._is_peruste and not self.about_perusteet(pq):
-                w, perusteet = c.peruste_weight, self._is_peruste
-                ranked = sorted(((i, s * w if i in perusteet else s) for i, s in ranked), key=lambda item: -item[1])
+            if c.peruste_weight != 1.0 and self._peruste_flags.any() and not self.about_perusteet(pq):
+                w, perusteet = c.peruste_weight, self._peruste_flags
+                ranked = sorted(((i, s * w if perusteet[i] else s) for i, s in ranked), key=lambda item: -item[1])
         if pq.references:
             ranked = self._references_first(pq, ranked)
         return ranked[:k]
 
     def about_perusteet(self, pq: PreparedQuery) -> bool:
         """Whether a query names something found mostly in the perusteet (see RetrievalConfig.peruste_cue)."""
-        if self.lexical is None or not self._is_peruste:
+        if self.lexical is None or not self._peruste_flags.any():
             return False
         flags = self._peruste_flags
         for term in pq.terms:

@@ -13,7 +13,7 @@ import threading
 import weakref
 from collections.abc import Callable
 from pathlib import Path
-from typing import TYPE_CHECKING, Annotated, Any, Protocol
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, Protocol
 
 from fastapi import Depends, FastAPI, Request
 
@@ -165,21 +165,28 @@ def clean_query(q: str, settings: Settings, field: str = "q") -> str:
 ISO_DATE_PATTERN = r"^[0-9]{4}-[0-9]{2}-[0-9]{2}$"
 
 
+_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def valid_iso_date(value: str) -> bool:
+    """True for a real calendar date written YYYY-MM-DD (the pages' check; the API's adds ASCII digits)."""
+    if not _ISO_DATE_RE.fullmatch(value):
+        return False
+    try:
+        dt.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return True
+
+
 def iso_date(value: str | None, field: str = "date") -> str | None:
     """A real calendar date written YYYY-MM-DD, or None; 422 naming the field otherwise."""
-    if value is None:
-        return None
-    try:
-        return (
-            dt.date.fromisoformat(value).isoformat()
-            if re.fullmatch(ISO_DATE_PATTERN, value)
-            else _bad_date(field, value)
-        )
-    except ValueError:
-        return _bad_date(field, value)
+    if value is not None and not (re.fullmatch(ISO_DATE_PATTERN, value) and valid_iso_date(value)):
+        _bad_date(field, value)
+    return value
 
 
-def _bad_date(field: str, value: str) -> str:
+def _bad_date(field: str, value: str) -> NoReturn:
     raise ApiError(
         422,
         "Invalid request",

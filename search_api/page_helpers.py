@@ -3,23 +3,16 @@
 from __future__ import annotations
 
 from typing import Any
-from urllib.parse import quote, urlparse
+from urllib.parse import urlparse
 
 from fastapi import Request, Response
-from fastapi.responses import RedirectResponse
 
 from ukk import accounts
 
 from .auth import Principal, principal
-from .i18n import STRINGS, pick_ui_lang
-from .kysymykset_i18n import Q_STRINGS
-from .ukk_i18n import UKK_STRINGS
-from .web import render
-
-
-def strings(ui: str) -> dict[str, str]:
-    """Every page string in the UI language."""
-    return {**STRINGS[ui], **UKK_STRINGS[ui], **Q_STRINGS[ui]}
+from .i18n import pick_ui_lang
+from .web import login_redirect, render
+from .web import page_strings as strings
 
 
 def ui_of(request: Request) -> tuple[str, dict[str, Any]]:
@@ -37,12 +30,6 @@ def local_path(path: str | None) -> str:
     if any(ord(ch) < 32 for ch in path):
         return "/"
     return path
-
-
-def login_redirect(request: Request) -> RedirectResponse:
-    """To the sign-in page, coming back here afterwards."""
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/kirjaudu?next={quote(target, safe='')}", status_code=303)
 
 
 def who_or_redirect(request: Request, role: str) -> Principal | Response:

@@ -13,12 +13,12 @@ import signal
 import threading
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager, suppress
-from datetime import datetime, timezone
 
 from fastapi import FastAPI
 from fastapi.concurrency import run_in_threadpool
 
 from index.generations import IndexRoot
+from ingest.models import now_iso
 from retrieval.search import Searcher
 
 from .deps import drafter_for, served_generation
@@ -28,7 +28,7 @@ logger = logging.getLogger(__name__)
 
 def now() -> str:
     """The current UTC time, ISO-formatted to the second."""
-    return datetime.now(timezone.utc).isoformat(timespec="seconds")
+    return now_iso()
 
 
 class IndexReloader:

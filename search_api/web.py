@@ -8,7 +8,6 @@ keyboard shortcuts. Queries are cleaned by the same rule as the API's (``deps.cl
 from __future__ import annotations
 
 import logging
-import re
 from pathlib import Path
 from types import SimpleNamespace
 from typing import Any
@@ -24,17 +23,18 @@ from retrieval.highlight import marked_paragraphs
 from retrieval.in_force import in_force
 from retrieval.sections import amendment_notes, corpus_view
 from retrieval.types import Filters, Hit, marked_words, visible_to
+from ukk.entries import MARK
 from ukk.types import TOPICS, User
 
-from .auth import principal, viewer_of
-from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for
+from .auth import Principal, principal, viewer_of
+from .deps import FILTER_KINDS, FILTER_LANGS, allowed_filter_values, clean_text, drafter_for, valid_iso_date
 from .errors import ApiError
 from .i18n import EXAMPLES, STRINGS, pick_ui_lang
 from .kysymykset_i18n import Q_STRINGS
 from .peruste_page import peruste_parts
 from .ukk_api import ukk_search
 from .ukk_i18n import UKK_STRINGS
-from .wording_page import in_force_context, valid_iso_date, wording_line
+from .wording_page import in_force_context, wording_line
 
 logger = logging.getLogger(__name__)
 
@@ -76,14 +76,11 @@ def _no_break(label: str) -> str:
     return label.replace(" §", "\u00a0§").replace(" mom.", "\u00a0mom.")
 
 
-_MARK = re.compile(r"\[(\d{1,2})\]")
-
-
 def _cite_marks(text: str) -> list[tuple[str, int | None]]:
     """An answer's text as (text, None) and ([n], n) pieces, so each mark can link to its source."""
     pieces: list[tuple[str, int | None]] = []
     last = 0
-    for m in _MARK.finditer(text):
+    for m in MARK.finditer(text):
         pieces += [(text[last : m.start()], None), (m.group(0), int(m.group(1)))]
         last = m.end()
     return [*pieces, (text[last:], None)]
@@ -95,13 +92,22 @@ def _url(path: str, **params: Any) -> str:
     return f"{path}?{query}" if query else path
 
 
+def page_strings(ui: str) -> dict[str, str]:
+    """Every page string in the UI language: search, UKK and the question channel."""
+    return {**STRINGS[ui], **UKK_STRINGS[ui], **Q_STRINGS[ui]}
+
+
+def _principal(request: Request) -> Principal | None:
+    try:
+        return principal(request)
+    except ApiError:  # an invalid API token on a page: the page is shown as to anyone
+        return None
+
+
 def render(request: Request, template: str, ui: str, status: int = 200, **context: Any) -> HTMLResponse:
     """A page in the UI language, with the signed-in user (and the session's CSRF token) for the header's forms."""
-    t = {**STRINGS[ui], **UKK_STRINGS[ui], **Q_STRINGS[ui]}
-    try:
-        who = principal(request)
-    except ApiError:  # an invalid API token on a page: the page is shown as to anyone
-        who = None
+    t = page_strings(ui)
+    who = _principal(request)
     context.setdefault("state", {})
     switch = {k: v for k, v in request.query_params.items() if k != "ui"}
     switch["ui"] = "sv" if ui == "fi" else "fi"
@@ -126,12 +132,17 @@ def render(request: Request, template: str, ui: str, status: int = 200, **contex
     return HTMLResponse(html, status_code=status, headers=SECURITY_HEADERS)
 
 
+def login_redirect(request: Request) -> RedirectResponse:
+    """To the sign-in page, coming back here afterwards."""
+    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+    return RedirectResponse(f"/kirjaudu?next={quote(target, safe='')}", status_code=303)
+
+
 def _closed(request: Request, user: User | None) -> Response | None:
     """With search closed to signed-in users (LAHDE_SEARCH_REQUIRES_LOGIN), the sign-in page for anyone else."""
     if user is not None or not request.app.state.settings.search_requires_login:
         return None
-    target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-    return RedirectResponse(f"/kirjaudu?next={quote(target, safe='')}", status_code=303)
+    return login_redirect(request)
 
 
 def _visible_sources(searcher: Any, user: User | None) -> list[tuple[str, dict[str, str]]]:
@@ -145,10 +156,7 @@ def _visible_sources(searcher: Any, user: User | None) -> list[tuple[str, dict[s
 
 
 def _user_of(request: Request) -> User | None:
-    try:
-        who = principal(request)
-    except ApiError:
-        return None
+    who = _principal(request)
     return who.user if who is not None else None
 
 

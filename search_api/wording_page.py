@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import re
 from typing import Any
 
 from ingest.consolidation_model import Wording
@@ -11,19 +9,6 @@ from ingest.models import Citation, finnish_date, today_iso
 from retrieval.in_force import InForce
 
 from .i18n import STRINGS
-
-_ISO_DATE_RE = re.compile(r"\d{4}-\d{2}-\d{2}")
-
-
-def valid_iso_date(value: str) -> bool:
-    """True for a real calendar date written YYYY-MM-DD."""
-    if not _ISO_DATE_RE.fullmatch(value):
-        return False
-    try:
-        dt.date.fromisoformat(value)
-    except ValueError:
-        return False
-    return True
 
 
 def _provenance(wording: Wording, statute: str, t: dict[str, str]) -> list[str]:

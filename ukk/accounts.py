@@ -15,8 +15,10 @@ from functools import lru_cache
 from argon2 import PasswordHasher
 from argon2.exceptions import InvalidHashError, VerificationError
 
+from ingest.models import text_hash
+
 from .errors import AuthenticationFailed, InvalidInput, NotFound, Throttled
-from .store import UkkStore, now_iso, sha256
+from .store import UkkStore, now_iso
 from .types import ROLES, User
 
 logger = logging.getLogger(__name__)
@@ -180,7 +182,7 @@ def start_session(store: UkkStore, user: User, hours: float) -> Session:
     store.write(
         lambda c: c.execute(
             "INSERT INTO session(id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (sha256(token), user.id, csrf, now_iso(), expires),
+            (text_hash(token), user.id, csrf, now_iso(), expires),
         )
     )
     return Session(token, csrf, user, expires)
@@ -194,7 +196,7 @@ def session_user(store: UkkStore, token: str) -> tuple[User, str] | None:
         lambda c: c.execute(
             "SELECT user.*, session.csrf AS csrf, session.expires_at AS expires_at FROM session "
             "JOIN user ON user.id = session.user_id WHERE session.id_hash = ?",
-            (sha256(token),),
+            (text_hash(token),),
         ).fetchone()
     )
     if row is None or row["disabled"] or row["expires_at"] <= now_iso():
@@ -204,7 +206,7 @@ def session_user(store: UkkStore, token: str) -> tuple[User, str] | None:
 
 def end_session(store: UkkStore, token: str) -> None:
     """Sign out: the session is deleted."""
-    store.write(lambda c: c.execute("DELETE FROM session WHERE id_hash = ?", (sha256(token),)))
+    store.write(lambda c: c.execute("DELETE FROM session WHERE id_hash = ?", (text_hash(token),)))
 
 
 def csrf_ok(expected: str, given: str | None) -> bool:
@@ -220,7 +222,7 @@ def create_token(store: UkkStore, username: str, label: str, days: int | None = 
     store.write(
         lambda c: c.execute(
             "INSERT INTO api_token(token_hash, user_id, label, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (sha256(token), user.id, label.strip() or "token", now_iso(), expires),
+            (text_hash(token), user.id, label.strip() or "token", now_iso(), expires),
         )
     )
     return token
@@ -230,7 +232,7 @@ def token_user(store: UkkStore, token: str) -> User | None:
     """The user of a live API token; None for an unknown, revoked, expired or disabled one."""
     if not token.startswith(TOKEN_PREFIX):
         return None
-    digest = sha256(token)
+    digest = text_hash(token)
     row = store.read(
         lambda c: c.execute(
             "SELECT user.*, api_token.token_hash AS token_hash, api_token.expires_at AS expires_at, "

@@ -13,18 +13,11 @@ import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 
-from ingest.models import Chunk
+from ingest.models import Chunk, text_hash
+from ingest.questions import normalise_space
 
 from .errors import InvalidInput
-from .store import sha256
 from .types import CitationInput, EntryCitation, ReviewReason
-
-_SPACE = re.compile(r"\s+")
-
-
-def normalise(text: str) -> str:
-    """Whitespace folded, ends trimmed: a quote survives re-wrapping of the source text."""
-    return _SPACE.sub(" ", text).strip()
 
 
 def acts_of(chunk: Chunk) -> tuple[str, ...]:
@@ -38,8 +31,8 @@ def acts_of(chunk: Chunk) -> tuple[str, ...]:
 
 def cite(chunk: Chunk, picked: CitationInput, n: int, generation: str) -> EntryCitation:
     """The citation of one picked passage; the quote must be the passage's text or a part of it."""
-    text = normalise(chunk.text)
-    quote = normalise(picked.quote) if picked.quote is not None else text
+    text = normalise_space(chunk.text)
+    quote = normalise_space(picked.quote) if picked.quote is not None else text
     if not quote:
         raise InvalidInput(f"citations[{n - 1}].quote (lainaus) must not be empty", f"citations.{n - 1}.quote")
     if quote not in text:
@@ -53,7 +46,7 @@ def cite(chunk: Chunk, picked: CitationInput, n: int, generation: str) -> EntryC
         chunk_id=chunk.id,
         label=c.label,
         quote=quote,
-        quote_hash=sha256(quote),
+        quote_hash=text_hash(quote),
         generation=generation,
         lang=c.lang,
         statute=c.statute,
@@ -99,13 +92,13 @@ def diff(old: str, new: str) -> str:
 
 
 def _sentences(text: str) -> list[str]:
-    return [s for s in re.split(r"(?<=[.;:])\s+", normalise(text)) if s]
+    return [s for s in re.split(r"(?<=[.;:])\s+", normalise_space(text)) if s]
 
 
 def _best_match(quote: str, chunks: Sequence[Chunk]) -> Chunk | None:
     best, best_ratio = None, 0.0
     for chunk in chunks:
-        ratio = difflib.SequenceMatcher(None, quote, normalise(chunk.text), autojunk=False).quick_ratio()
+        ratio = difflib.SequenceMatcher(None, quote, normalise_space(chunk.text), autojunk=False).quick_ratio()
         if ratio > best_ratio:
             best, best_ratio = chunk, ratio
     return best
@@ -133,7 +126,7 @@ def check_citation(citation: EntryCitation, view: GenerationView) -> list[Review
                 (repealed.citation.repealed_by or "",),
             )
         )
-    elif not any(citation.quote in normalise(c.text) for c in candidates):
+    elif not any(citation.quote in normalise_space(c.text) for c in candidates):
         closest = _best_match(citation.quote, candidates) or candidates[0]
         reasons.append(
             ReviewReason(
@@ -171,7 +164,7 @@ def refresh(citation: EntryCitation, view: GenerationView) -> EntryCitation | No
     for candidate in ([chunk] if chunk is not None else []) + section:
         if (
             "@" not in candidate.id
-            and citation.quote in normalise(candidate.text)
+            and citation.quote in normalise_space(candidate.text)
             and not candidate.citation.repealed_by
         ):
             known = view.acts.get((citation.section_key, citation.lang), set()) if citation.section_key else set()

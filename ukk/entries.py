@@ -24,7 +24,8 @@ MAX_ANSWER = 10_000
 MAX_TAGS = 12
 MAX_TAG = 40
 MAX_CITATIONS = 12
-_MARK = re.compile(r"\[(\d{1,2})\]")
+#: An answer's citation mark, [1] … [99].
+MARK = re.compile(r"\[(\d{1,2})\]")
 #: What readers see: published entries, and those waiting for a check (shown with a warning).
 READABLE = ("julkaistu", "tarkistettava")
 
@@ -42,7 +43,7 @@ class Draft:
 
 def marks(answer: str) -> set[int]:
     """The ``[n]`` citation marks an answer uses."""
-    return {int(m) for m in _MARK.findall(answer)}
+    return {int(m) for m in MARK.findall(answer)}
 
 
 def validate(draft: Draft, citations: Sequence[EntryCitation]) -> Draft:
@@ -407,8 +408,13 @@ def revisions(store: UkkStore, user: User, entry_id: int) -> list[Revision]:
     ]
 
 
-def due(store: UkkStore, interval_days: int, today: dt.date | None = None) -> list[Entry]:
-    """Published entries whose last verification is older than the interval."""
+def is_due(entry: Entry, interval_days: int, today: dt.date | None = None) -> bool:
+    """A published entry whose last verification is older than the interval."""
     today = today or dt.datetime.now(dt.UTC).date()
     cutoff = (today - dt.timedelta(days=interval_days)).isoformat()
-    return [e for e in published(store) if e.status == "julkaistu" and (e.verified_at or e.created_at)[:10] < cutoff]
+    return entry.status == "julkaistu" and (entry.verified_at or entry.created_at)[:10] < cutoff
+
+
+def due(store: UkkStore, interval_days: int, today: dt.date | None = None) -> list[Entry]:
+    """Published entries whose last verification is older than the interval."""
+    return [e for e in published(store) if is_due(e, interval_days, today)]

@@ -47,10 +47,9 @@ def _new(entry: Entry, reasons: list[ReviewReason]) -> list[ReviewReason]:
 def review(store: UkkStore, view: GenerationView, interval_days: int | None = None) -> list[Finding]:
     """Check every published entry against a generation (and the verification interval); flag what changed."""
     findings: list[Finding] = []
-    overdue = {e.id for e in entries.due(store, interval_days)} if interval_days else set()
     for entry in entries.published(store):
         reasons = check_entry(entry.citations, view)
-        if entry.id in overdue:
+        if interval_days and entries.is_due(entry, interval_days):
             reasons.append(
                 ReviewReason("due", 0, f"last verified {entry.verified_at or entry.created_at}", "", view.name)
             )

@@ -15,9 +15,10 @@ from pathlib import Path
 
 from ingest.chunking import normalise_section
 from ingest.models import Chunk
+from ingest.questions import normalise_space
 
 from . import entries
-from .citations import cite, normalise
+from .citations import cite
 from .errors import InvalidInput
 from .store import UkkStore
 from .types import CitationInput, User
@@ -117,12 +118,12 @@ def _load_one(
         raise InvalidInput(f"{sample.source}: institution {sample.institution!r} is not {coach.institution_id!r}")
     citations = []
     for n, sc in enumerate(sample.cites, start=1):
-        quote = normalise(sc.quote)
+        quote = normalise_space(sc.quote)
         holder = next(
             (
                 c
                 for c in passages.get((sc.statute, normalise_section(sc.section), sc.lang), [])
-                if quote in normalise(c.text)
+                if quote in normalise_space(c.text)
             ),
             None,
         )

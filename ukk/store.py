@@ -2,28 +2,18 @@
 
 from __future__ import annotations
 
-import datetime as dt
-import hashlib
 import sqlite3
 import threading
 from collections.abc import Callable
 from pathlib import Path
 from typing import TypeVar
 
+from ingest.models import now_iso
+
 from . import db
 from .errors import InvalidInput, NotFound
 
 T = TypeVar("T")
-
-
-def now_iso() -> str:
-    """The current UTC time, ISO 8601 to the second."""
-    return dt.datetime.now(dt.UTC).replace(microsecond=0).isoformat()
-
-
-def sha256(text: str) -> str:
-    """Hex SHA-256 of a text (quotes, tokens and session ids are stored only as such hashes or as text)."""
-    return hashlib.sha256(text.encode("utf-8")).hexdigest()
 
 
 class UkkStore:
