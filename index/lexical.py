@@ -4,6 +4,13 @@ Every chunk is indexed under its own language's analysis of its context line and
 matter: a coach's word is often in the section heading). Scores are computed for all chunks at
 once (a sparse dot product, well under a millisecond for a few thousand chunks), so filters are a
 plain boolean mask and never cut recall.
+
+BM25's statistics (document frequencies, average length) are kept per collection: the tutkinnon
+perusteet apart from the statutes and guides. Thousands of criteria chunks saying "opiskelija",
+"työ" and "arviointi" would otherwise lower those words' weight in every statute's score, and the
+statutes' ranking would depend on whether perusteet are indexed at all (docs/ingest.md has the
+figures). Each collection is its own bm25s index in ``lexical/<collection>/``; a query is scored
+in each and the scores land at the chunks' positions.
 """
 
 from __future__ import annotations
@@ -25,7 +32,11 @@ logger = logging.getLogger(__name__)
 
 LEXICAL_DIR = "lexical"
 LEXICAL_META = "lexical.json"
-LEXICAL_FORMAT = 1
+LEXICAL_FORMAT = 2
+#: The formats ``load`` reads: 1 is one BM25 over every chunk (indexes built before collections).
+READABLE_FORMATS = (1, 2)
+#: Collections in the order their folders are listed; a chunk's collection comes from its kind.
+COLLECTIONS = ("texts", "perusteet")
 #: Chosen by measurement on the dev set (docs/retrieval.md).
 DEFAULT_ANALYZER = "voikko"
 DEFAULT_K1 = 1.2
@@ -36,12 +47,35 @@ def _ids_hash(chunks: Sequence[Chunk]) -> str:
     return text_hash("\n".join(c.id for c in chunks))
 
 
+def collection_of(chunk: Chunk) -> str:
+    """The collection whose BM25 statistics score a chunk: perusteet apart from statutes and guides."""
+    return "perusteet" if chunk.citation.kind == "peruste" else "texts"
+
+
+def collection_positions(chunks: Sequence[Chunk]) -> dict[str, np.ndarray]:
+    """Chunk positions per collection, in COLLECTIONS order, empty collections left out."""
+    names = [collection_of(c) for c in chunks]
+    out = {name: np.array([i for i, n in enumerate(names) if n == name], dtype=np.int64) for name in COLLECTIONS}
+    return {name: pos for name, pos in out.items() if pos.size}
+
+
+def _new_bm25(terms: Sequence[list[str]], k1: float, b: float) -> object:
+    import bm25s
+
+    bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
+    # bm25s cannot index an empty document: a chunk without terms gets one no query can produce.
+    bm25.index([t or ["\x00"] for t in terms], show_progress=False)
+    return bm25
+
+
 class LexicalIndex:
     """BM25 over the analysed chunks of one index, aligned with the index's chunk order."""
 
-    def __init__(self, analyzer: Analyzer, bm25: object, chunk_count: int, meta: dict) -> None:
+    def __init__(
+        self, analyzer: Analyzer, parts: Sequence[tuple[str, np.ndarray, object]], chunk_count: int, meta: dict
+    ) -> None:
         self.analyzer = analyzer
-        self._bm25 = bm25
+        self._parts = list(parts)  # (collection, chunk positions, bm25s index)
         self.chunk_count = chunk_count
         self.meta = meta
 
@@ -70,29 +104,28 @@ class LexicalIndex:
         b: float = DEFAULT_B,
     ) -> "LexicalIndex":
         """Index already analysed term lists, one per chunk (the question bank's field is one of these)."""
-        import bm25s
-
-        an = analyzer
-        bm25 = bm25s.BM25(k1=k1, b=b, method="lucene")
-        if chunks:
-            # bm25s cannot index an empty document: a chunk without terms gets one no query can produce.
-            bm25.index([terms or ["\x00"] for terms in corpus], show_progress=False)
+        parts = [
+            (name, pos, _new_bm25([corpus[i] for i in pos], k1, b))
+            for name, pos in collection_positions(chunks).items()
+        ]
         meta = {
             "format": LEXICAL_FORMAT,
-            "analyzer": an.name,
+            "analyzer": analyzer.name,
             "k1": k1,
             "b": b,
             "chunk_count": len(chunks),
             "chunk_ids_hash": _ids_hash(chunks),
+            "collections": {name: int(pos.size) for name, pos, _ in parts},
         }
-        return cls(an, bm25, len(chunks), meta)
+        return cls(analyzer, parts, len(chunks), meta)
 
     def save(self, directory: str | Path) -> None:
         """Write the BM25 matrices and a metadata file into ``directory`` (a staging dir)."""
         directory = Path(directory)
         make_dir(directory)
-        if self.chunk_count:
-            self._bm25.save(str(directory), show_progress=False)  # type: ignore[attr-defined]
+        for name, _pos, bm25 in self._parts:
+            make_dir(directory / name)
+            bm25.save(str(directory / name), show_progress=False)  # type: ignore[attr-defined]
         write_file_durably(directory / LEXICAL_META, json.dumps(self.meta, indent=2).encode("utf-8"))
         set_tree_modes(directory)  # bm25s writes with the umask
 
@@ -109,18 +142,27 @@ class LexicalIndex:
             meta = json.loads(meta_path.read_text(encoding="utf-8"))
         except (OSError, json.JSONDecodeError) as exc:
             raise LexicalIndexError(f"{meta_path}: unreadable: {exc}") from exc
-        if meta.get("format") != LEXICAL_FORMAT:
+        if meta.get("format") not in READABLE_FORMATS:
             raise LexicalIndexError(f"{meta_path}: lexical format {meta.get('format')}, expected {LEXICAL_FORMAT}")
         if meta.get("chunk_count") != len(chunks) or meta.get("chunk_ids_hash") != _ids_hash(chunks):
             raise LexicalIndexError(f"{meta_path}: lexical index does not match the index's chunks")
         analyzer = create_analyzer(meta["analyzer"])
         if not chunks:
-            return cls(analyzer, bm25s.BM25(), 0, meta)
-        try:
-            bm25 = bm25s.BM25.load(str(directory), show_progress=False)
-        except (OSError, ValueError, KeyError) as exc:
-            raise LexicalIndexError(f"lexical index {directory} is damaged: {exc}") from exc
-        return cls(analyzer, bm25, len(chunks), meta)
+            return cls(analyzer, [], 0, meta)
+        if meta["format"] == 1:
+            places = [("all", np.arange(len(chunks), dtype=np.int64), directory)]
+        else:
+            positions = collection_positions(chunks)
+            if meta.get("collections") != {name: int(pos.size) for name, pos in positions.items()}:
+                raise LexicalIndexError(f"{meta_path}: lexical collections do not match the index's chunks")
+            places = [(name, pos, directory / name) for name, pos in positions.items()]
+        parts = []
+        for name, pos, where in places:
+            try:
+                parts.append((name, pos, bm25s.BM25.load(str(where), show_progress=False)))
+            except (OSError, ValueError, KeyError) as exc:
+                raise LexicalIndexError(f"lexical index {where} is damaged: {exc}") from exc
+        return cls(analyzer, parts, len(chunks), meta)
 
     def query_terms(self, query: str, lang: str | None = None) -> list[str]:
         """The analysed terms of a query (both languages unless ``lang`` is given)."""
@@ -128,12 +170,12 @@ class LexicalIndex:
 
     def scores(self, terms: Sequence[str]) -> np.ndarray:
         """BM25 score of every chunk for already analysed query terms."""
-        if not self.chunk_count:
-            return np.zeros(0, dtype=np.float32)
-        ids = self._bm25.get_tokens_ids(list(terms))  # type: ignore[attr-defined]
-        if not ids:
-            return np.zeros(self.chunk_count, dtype=np.float32)
-        return np.asarray(self._bm25.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+        out = np.zeros(self.chunk_count, dtype=np.float32)
+        for _name, pos, bm25 in self._parts:
+            ids = bm25.get_tokens_ids(list(terms))  # type: ignore[attr-defined]
+            if ids:
+                out[pos] = np.asarray(bm25.get_scores_from_ids(ids), dtype=np.float32)  # type: ignore[attr-defined]
+        return out
 
     def search(self, terms: Sequence[str], k: int, mask: np.ndarray | None = None) -> list[tuple[int, float]]:
         """The k best (chunk position, score) pairs with a positive score, restricted to ``mask``."""
