@@ -237,14 +237,63 @@ def _tutkinnon_osa(data: dict) -> list[Unit]:
         )
     ]
     for area in data.get("osaAlueet") or []:
-        # An osa-alue of a yhteinen tutkinnon osa: its goals and assessment are read as text.
-        area_code = str((area.get("koodi") or {}).get("arvo") or area.get("koodiArvo") or area.get("id"))
-        body = {k: v for k, v in area.items() if k not in ("nimi", "koodi")}
-        text = {lang: t for lang in LANGS if (t := "\n".join(_generic_text(body, lang)))}
-        units.append(
-            Unit(f"{code}.{area_code}", "osa-alue", _texts(area.get("nimi"), False), description=text, parent=code)
-        )
+        units.append(_osa_alue(area, code))
     return units
+
+
+#: Headings of an osa-alue's goal sets, as the perusteet's own texts name them ("pakolliset
+#: osaamistavoitteet", sv "de obligatoriska målen för kunnandet"), and the unit of laajuus.
+GOAL_SETS: dict[str, tuple[str, str, str]] = {
+    "fi": ("Pakolliset osaamistavoitteet", "Valinnaiset osaamistavoitteet", "osp"),
+    "sv": ("Obligatoriska mål för kunnandet", "Valbara mål för kunnandet", "kp"),
+}
+
+
+def goal_heading(goal: dict, lang: str) -> str:
+    """``Äidinkieli, suomi – Pakolliset osaamistavoitteet (5 osp)``: an osaamistavoite's name, kind and laajuus."""
+    compulsory, optional, unit = GOAL_SETS[lang]
+    name = _texts(goal.get("nimi"), False).get(lang, "")
+    head = compulsory if goal.get("pakollinen") else optional
+    laajuus = goal.get("laajuus")
+    size = f" ({laajuus:g} {unit})" if isinstance(laajuus, (int, float)) else ""
+    return f"{name} – {head}{size}" if name else f"{head}{size}"
+
+
+def _osa_alue(area: dict, parent: str) -> Unit:
+    """An osa-alue of a yhteinen tutkinnon osa: per osaamistavoite its goals and criteria by kohde and grade."""
+    area_code = str((area.get("koodi") or {}).get("arvo") or area.get("koodiArvo") or area.get("id"))
+    name = _texts(area.get("nimi"), False)
+    goals = [g for g in area.get("osaamistavoitteet") or [] if isinstance(g, dict)]
+    if not goals:
+        # No osaamistavoitteet to structure by: whatever the osa-alue holds is kept as its text.
+        body = {k: v for k, v in area.items() if k not in ("nimi", "koodi")}
+        flat = {lang: t for lang in LANGS if (t := "\n".join(_generic_text(body, lang)))}
+        return Unit(f"{parent}.{area_code}", "osa-alue", name, description=flat, parent=parent)
+    requirements: dict[str, list[str]] = {lang: [] for lang in LANGS}
+    assessment: list[Area] = []
+    for goal in goals:
+        heading = {lang: goal_heading(goal, lang) for lang in LANGS}
+        for lang, text in _texts(goal.get("tavoitteet")).items():
+            requirements[lang].append(f"{heading[lang]}\n{text}")
+        areas = _assessment(goal.get("arviointi"))
+        for area_ in areas:
+            # The kohdealue headings here are ePerusteet's placeholders ("automaattinen", "Nimetön"):
+            # the goal set names the criteria, with the kohdealue only when there are several.
+            own = {
+                lang: heading[lang]
+                + (f" – {area_.heading[lang]}" if len(areas) > 1 and area_.heading.get(lang) else "")
+                for lang in LANGS
+            }
+            assessment.append(Area(own, area_.targets))
+    return Unit(
+        f"{parent}.{area_code}",
+        "osa-alue",
+        name,
+        requirements={lang: "\n\n".join(parts) for lang, parts in requirements.items() if parts},
+        description=_texts(area.get("kuvaus")),
+        assessment=tuple(assessment),
+        parent=parent,
+    )
 
 
 def _koulutuksen_osa(data: dict) -> Unit:

@@ -21,6 +21,7 @@ WORDS = {
     "fi": {
         "vaatimukset": "Ammattitaitovaatimukset",
         "tavoitteet": "Tavoitteet ja sisällöt",
+        "osaamistavoitteet": "Osaamistavoitteet",
         "osoittaminen": "Ammattitaidon osoittamistavat",
         "arviointi": "Arviointi",
         "kuvaus": "Kuvaus",
@@ -29,12 +30,16 @@ WORDS = {
     "sv": {
         "vaatimukset": "Krav på yrkesskicklighet",
         "tavoitteet": "Mål och innehåll",
+        "osaamistavoitteet": "Mål för kunnandet",
         "osoittaminen": "Sätt att visa yrkesskicklighet",
         "arviointi": "Bedömning",
         "kuvaus": "Beskrivning",
         "issuer": "Utbildningsstyrelsen",
     },
 }
+#: What a unit's requirements are called: a TUVA koulutuksen osa has goals and contents, an osa-alue
+#: of a yhteinen tutkinnon osa osaamistavoitteet, a tutkinnon osa ammattitaitovaatimukset.
+REQUIREMENTS = {"koulutuksen osa": "tavoitteet", "osa-alue": "osaamistavoitteet"}
 API_URL = "https://eperusteet.opintopolku.fi/eperusteet-service/api/external/peruste/{id}"
 
 
@@ -143,7 +148,7 @@ def _document(peruste: Peruste, lang: str, max_tokens: int | None, count_tokens:
         if seen[key] > 1:
             key = f"{key}-{seen[key]}"
         owner = unit.parent or unit.code
-        requirements = words["tavoitteet"] if unit.kind == "koulutuksen osa" else words["vaatimukset"]
+        requirements = words[REQUIREMENTS.get(unit.kind, "vaatimukset")]
         add(f"{key}.kuvaus", (*path, words["kuvaus"]), unit.description.get(lang, ""), owner)
         add(f"{key}.vaatimukset", (*path, requirements), unit.requirements.get(lang, ""), owner)
         add(f"{key}.osoittaminen", (*path, words["osoittaminen"]), unit.demonstration.get(lang, ""), owner)

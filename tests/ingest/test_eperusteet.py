@@ -9,7 +9,7 @@ import pytest
 
 from ingest.eperusteet import read_peruste
 from ingest.errors import SourceFormatError
-from ingest.peruste_chunks import criterion_label, peruste_to_documents
+from ingest.peruste_chunks import criterion_label, criterion_parts, peruste_to_documents
 from tests.paths import REPO
 
 FOLDER = REPO.parent / "shared" / "corpus" / "eperusteet"
@@ -129,6 +129,69 @@ def test_puuteollisuuden_perustutkinto_and_its_yhteiset_osa_alueet():
     )
     areas = [u for u in p.units if u.kind == "osa-alue"]
     assert len(areas) == 20 and areas[0].parent == "400012"
+
+
+def test_an_osa_alue_is_read_by_its_goal_sets_with_criteria_by_grade():
+    p = _read("OPH-2762-2017_autoalan-perustutkinto.json")
+    area = _unit(p, "400012.VVAI")
+    assert (area.kind, area.parent, area.name["fi"]) == (
+        "osa-alue",
+        "400012",
+        "Viestintä ja vuorovaikutus äidinkielellä, suomi",
+    )
+    assert area.requirements["fi"].split("\n")[:3] == [
+        "Pakolliset osaamistavoitteet (4 osp)",
+        "Opiskelija osaa",
+        "toimia tarkoituksenmukaisesti erilaisissa vuorovaikutustilanteissa",
+    ]
+    assert area.requirements["sv"].startswith("Obligatoriska mål för kunnandet (4 kp)\nDen studerande kan\n")
+    assert [a.heading["fi"] for a in area.assessment] == [
+        "Pakolliset osaamistavoitteet (4 osp)",
+        "Valinnaiset osaamistavoitteet (3 osp)",
+    ]
+    target = area.assessment[0].targets[0]
+    assert (target.heading["fi"], target.lead["fi"]) == (
+        "Opiskelija toimii tarkoituksenmukaisesti erilaisissa vuorovaikutustilanteissa.",
+        "Opiskelija",
+    )
+    assert [g.name["fi"] for g in target.grades] == ["tyydyttävä T1", "hyvä H3", "kiitettävä K5"]
+    assert target.grades[1].criteria["fi"][0] == "viestii sujuvasti erilaisissa vuorovaikutustilanteissa"
+    chunk = next(
+        c for c in peruste_to_documents(p)[0].chunks if c.id == "fi.peruste-oph-2762-2017.u400012-vvai.arviointi1"
+    )
+    assert chunk.citation.label == (
+        "Autoalan perustutkinto (OPH-2762-2017) › Viestintä- ja vuorovaikutusosaaminen (400012) › "
+        "Viestintä ja vuorovaikutus äidinkielellä, suomi › Arviointi › Pakolliset osaamistavoitteet (4 osp)"
+    )
+    assert (chunk.citation.unit, chunk.citation.section_key) == ("400012", "peruste-oph-2762-2017.u400012-vvai")
+    assert chunk.text.startswith(
+        "Opiskelija toimii tarkoituksenmukaisesti erilaisissa vuorovaikutustilanteissa. — tyydyttävä T1: "
+        "Opiskelija viestii vuorovaikutustilanteessa tilanteen mukaisella tavalla; "
+    )
+    # The page cites each paragraph down to its kohde and grade.
+    assert criterion_parts(chunk.text.split("\n\n")[1]) == [
+        "Opiskelija toimii tarkoituksenmukaisesti erilaisissa vuorovaikutustilanteissa.",
+        "hyvä H3",
+    ]
+
+
+def test_a_2014_osa_alue_names_each_goal_set_by_its_language_variant():
+    p = _read("79-011-2014_sosiaali-ja-terveysalan-perustutkinto.json")
+    area = _unit(p, "101053.AI")
+    assert area.name == {"fi": "Äidinkieli", "sv": "Modersmålet"}
+    assert [a.heading["fi"] for a in area.assessment[:3]] == [
+        "Äidinkieli, suomi – Pakolliset osaamistavoitteet (5 osp)",
+        "Äidinkieli, suomi – Valinnaiset osaamistavoitteet (3 osp)",
+        "Äidinkieli, saame – Pakolliset osaamistavoitteet (5 osp)",
+    ]
+    assert area.assessment[0].heading["sv"] == "Modersmålet, finska – Obligatoriska mål för kunnandet (5 kp)"
+    target = area.assessment[0].targets[0]
+    assert target.heading["fi"] == "Viestintä- ja vuorovaikutustilanteissa toimiminen"
+    assert target.grades[0].name["fi"] == "tyydyttävä T1"
+    assert target.grades[0].criteria["fi"][:2] == (
+        "ilmaisee asiallisesti mielipiteensä yhteistyö- ja ryhmätilanteissa",
+        "osallistuu keskusteluun käyttämällä puheenvuoroja",
+    )
 
 
 def test_the_2014_format_is_read_with_its_own_scale():
