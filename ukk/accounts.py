@@ -176,15 +176,22 @@ def authenticate(
 
 
 def start_session(store: UkkStore, user: User, hours: float) -> Session:
-    """A new session for a signed-in user; the cookie value is returned once and stored only hashed."""
+    """A new session for a signed-in user; the cookie value is returned once and stored only hashed.
+
+    Sessions past their expiry are deleted in the same transaction, so the table holds only live ones.
+    """
     token, csrf = secrets.token_urlsafe(32), secrets.token_urlsafe(32)
     expires = (dt.datetime.now(dt.UTC) + dt.timedelta(hours=hours)).replace(microsecond=0).isoformat()
-    store.write(
-        lambda c: c.execute(
+
+    def run(conn: sqlite3.Connection) -> None:
+        now = now_iso()
+        conn.execute("DELETE FROM session WHERE expires_at <= ?", (now,))
+        conn.execute(
             "INSERT INTO session(id_hash, user_id, csrf, created_at, expires_at) VALUES (?, ?, ?, ?, ?)",
-            (text_hash(token), user.id, csrf, now_iso(), expires),
+            (text_hash(token), user.id, csrf, now, expires),
         )
-    )
+
+    store.write(run)
     return Session(token, csrf, user, expires)
 
 

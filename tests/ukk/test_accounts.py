@@ -6,6 +6,7 @@ import sqlite3
 
 import pytest
 
+from ingest.models import text_hash
 from ukk import accounts
 from ukk.errors import AuthenticationFailed, InvalidInput, NotFound, Throttled
 from ukk.types import User
@@ -72,6 +73,15 @@ def test_sessions_end_on_sign_out_and_when_the_user_is_disabled(store, users):
 def test_expired_session_is_refused(store, users):
     session = accounts.start_session(store, users["lukija"], hours=1e-9)
     assert accounts.session_user(store, session.token) is None
+
+
+def test_expired_sessions_are_deleted_when_a_new_one_starts(store, users):
+    expired = [accounts.start_session(store, users["lukija"], hours=1e-9) for _ in range(2)]
+    live = accounts.start_session(store, users["valmentaja"], hours=1)
+    fresh = accounts.start_session(store, users["lukija"], hours=1)
+    hashes = {r[0] for r in store.read(lambda c: c.execute("SELECT id_hash FROM session").fetchall())}
+    assert hashes == {text_hash(live.token), text_hash(fresh.token)}
+    assert not hashes & {text_hash(s.token) for s in expired}
 
 
 def test_api_tokens(store):
