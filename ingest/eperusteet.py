@@ -90,6 +90,7 @@ class Unit:
     description: dict[str, str] = field(default_factory=dict)  # other texts (kuvaus, TELMA sisältö)
     assessment: tuple[Area, ...] = ()
     parent: str | None = None  # an osa-alue's tutkinnon osa code
+    parts: tuple[tuple[str, dict[str, str]], ...] = ()  # a koulutuksen osa's other named texts (key, per language)
 
 
 @dataclass(frozen=True)
@@ -296,17 +297,38 @@ def _osa_alue(area: dict, parent: str) -> Unit:
     )
 
 
+#: A TUVA koulutuksen osa's named texts besides its kuvaus and tavoitteet, in the order shown.
+KOULUTUKSEN_OSA_PARTS = (
+    ("sisalto", "keskeinenSisalto"),
+    ("laaja-alainen", "laajaAlaisenOsaamisenKuvaus"),
+    ("arviointi", "arvioinninKuvaus"),
+)
+_KNOWN_KOULUTUKSEN_OSA = {"nimi", "nimiKoodi", "kuvaus", "tavoitteet", "tavoitteenKuvaus"} | {
+    field for _key, field in KOULUTUKSEN_OSA_PARTS
+}
+
+
 def _koulutuksen_osa(data: dict) -> Unit:
+    """A TUVA koulutuksen osa: kuvaus, tavoitteet, keskeinen sisältö, laaja-alainen osaaminen, arviointi."""
     code = str((data.get("nimiKoodi") or {}).get("arvo") or data.get("id"))
-    body = {k: v for k, v in data.items() if k not in ("nimi", "nimiKoodi", "kuvaus")}
-    text = {lang: t for lang in LANGS if (t := "\n".join(_generic_text(body, lang)))}
+    goals: dict[str, list[str]] = {lang: [] for lang in LANGS}
+    for lang, text in _texts(data.get("tavoitteenKuvaus")).items():
+        goals[lang].append(text)
+    for goal in data.get("tavoitteet") or []:
+        for lang, text in _texts(goal).items():
+            goals[lang].append(text)
+    parts = [(key, _texts(data.get(field))) for key, field in KOULUTUKSEN_OSA_PARTS]
+    # Fields this reader does not name are kept as text, so no content is lost when the format grows.
+    rest = {k: v for k, v in data.items() if k not in _KNOWN_KOULUTUKSEN_OSA}
+    parts.append(("muut", {lang: t for lang in LANGS if (t := "\n".join(_generic_text(rest, lang)))}))
     return Unit(
         code=code,
         kind="koulutuksen osa",
         name=_texts(data.get("nimi"), False),
         laajuus=float(data["laajuusMaksimi"]) if isinstance(data.get("laajuusMaksimi"), (int, float)) else None,
-        requirements=text,
+        requirements={lang: "\n".join(lines) for lang, lines in goals.items() if lines},
         description=_texts(data.get("kuvaus")),
+        parts=tuple((key, texts) for key, texts in parts if texts),
     )
 
 

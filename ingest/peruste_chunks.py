@@ -20,7 +20,10 @@ from .tokens import TokenCounter, estimate_tokens
 WORDS = {
     "fi": {
         "vaatimukset": "Ammattitaitovaatimukset",
-        "tavoitteet": "Tavoitteet ja sisällöt",
+        "tavoitteet": "Tavoitteet",
+        "sisalto": "Keskeinen sisältö",
+        "laaja-alainen": "Laaja-alainen osaaminen",
+        "muut": "Muut tiedot",
         "osaamistavoitteet": "Osaamistavoitteet",
         "osoittaminen": "Ammattitaidon osoittamistavat",
         "arviointi": "Arviointi",
@@ -29,7 +32,10 @@ WORDS = {
     },
     "sv": {
         "vaatimukset": "Krav på yrkesskicklighet",
-        "tavoitteet": "Mål och innehåll",
+        "tavoitteet": "Mål",
+        "sisalto": "Centralt innehåll",
+        "laaja-alainen": "Mångsidig kompetens",
+        "muut": "Övriga uppgifter",
         "osaamistavoitteet": "Mål för kunnandet",
         "osoittaminen": "Sätt att visa yrkesskicklighet",
         "arviointi": "Bedömning",
@@ -152,6 +158,13 @@ def _document(peruste: Peruste, lang: str, max_tokens: int | None, count_tokens:
         add(f"{key}.kuvaus", (*path, words["kuvaus"]), unit.description.get(lang, ""), owner)
         add(f"{key}.vaatimukset", (*path, requirements), unit.requirements.get(lang, ""), owner)
         add(f"{key}.osoittaminen", (*path, words["osoittaminen"]), unit.demonstration.get(lang, ""), owner)
+        for part, texts in unit.parts:
+            heading = words[part]
+            text = texts.get(lang, "")
+            # keskeinenSisalto's Finnish HTML opens with its own heading.
+            if text.split("\n", 1)[0].strip() == heading:
+                text = text.split("\n", 1)[1] if "\n" in text else ""
+            add(f"{key}.{part}", (*path, heading), text, owner)
         for n, area in enumerate(unit.assessment, 1):
             heading = area.heading.get(lang) or str(n)
             # One paragraph per kohde and grade, so the page cites each down to the grade.

@@ -244,6 +244,25 @@ def test_tuva_koulutuksen_osat_and_telma_contents():
         "asettaa ja arvioi oman elämänsä tavoitteita ja toiveita",
         "osaa kuvata itseänsä oppijana ja opiskelijana",
     ]
+    assert [key for key, _texts in tuva.units[0].parts] == ["sisalto", "laaja-alainen", "arviointi"]
+    chunks = [c for c in peruste_to_documents(tuva)[0].chunks if ".u101." in c.id]
+    assert [c.citation.label.rsplit(" › ", 1)[1] for c in chunks] == [
+        "Kuvaus",
+        "Tavoitteet",
+        "Keskeinen sisältö",
+        "Laaja-alainen osaaminen",
+        "Arviointi",
+    ]
+    assert chunks[2].text.split("\n")[:2] == [  # the HTML's own "Keskeinen sisältö" heading left out
+        "Opiskelutaidot",
+        "Tutustuminen jatko-opintoihin ja suomalaiseen koulutusjärjestelmään",
+    ]
+    assert chunks[4].text.startswith(
+        "Koulutuksen osa katsotaan hyväksytysti suoritetuksi, kun opiskelija on saavuttanut hänelle "
+        "henkilökohtaisessa opiskelusuunnitelmassa asetetut tavoitteet."
+    )
+    sv = [c.citation.label.rsplit(" › ", 1)[1] for c in peruste_to_documents(tuva)[1].chunks if ".u101." in c.id]
+    assert sv == ["Beskrivning", "Mål", "Centralt innehåll", "Mångsidig kompetens", "Bedömning"]
     telma = _read("OPH-2659-2017_telma.json")
     assert [u.code for u in telma.units] == ["400005", "400006", "400007"]
     assert telma.units[0].description["fi"].split("\n")[1] == "Liikunta, liikkuminen ja motoriset taidot"
