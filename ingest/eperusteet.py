@@ -78,6 +78,19 @@ class Area:
 
 
 @dataclass(frozen=True)
+class Part:
+    """A named text of a unit besides its requirements: a TUVA osa's keskeinen sisältö, a TELMA osaamistavoite.
+
+    ``title`` is the part's own name from the JSON (a TELMA osaamistavoite's); without one the
+    chunker names the part by its ``key``.
+    """
+
+    key: str  # "sisalto", "laaja-alainen", "arviointi", "muut", "tavoite1"
+    text: dict[str, str]
+    title: dict[str, str] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class Unit:
     """A tutkinnon osa, an osa-alue of one, or a TUVA koulutuksen osa."""
 
@@ -90,7 +103,7 @@ class Unit:
     description: dict[str, str] = field(default_factory=dict)  # other texts (kuvaus, TELMA sisältö)
     assessment: tuple[Area, ...] = ()
     parent: str | None = None  # an osa-alue's tutkinnon osa code
-    parts: tuple[tuple[str, dict[str, str]], ...] = ()  # a koulutuksen osa's other named texts (key, per language)
+    parts: tuple[Part, ...] = ()  # named texts: a TUVA osa's contents and assessment, TELMA's osaamistavoitteet
 
 
 @dataclass(frozen=True)
@@ -221,9 +234,10 @@ def _tutkinnon_osa(data: dict) -> list[Unit]:
     code = str(data.get("koodiArvo") or (data.get("koodi") or {}).get("arvo") or data.get("id"))
     name = _texts(data.get("nimi"), False)
     description = _texts(data.get("kuvaus"))
+    parts: list[Part] = []
     telma = data.get("valmaTelmaSisalto")
-    if telma:
-        description = {lang: t for lang in LANGS if (t := "\n".join(_generic_text(telma, lang)))}
+    if isinstance(telma, dict):
+        parts = _telma_goals(telma)
     laajuus = data.get("laajuus")
     units = [
         Unit(
@@ -235,6 +249,7 @@ def _tutkinnon_osa(data: dict) -> list[Unit]:
             demonstration=_texts(data.get("ammattitaidonOsoittamistavat")),
             description=description,
             assessment=_assessment(data.get("arviointi")),
+            parts=tuple(parts),
         )
     ]
     for area in data.get("osaAlueet") or []:
@@ -317,10 +332,10 @@ def _koulutuksen_osa(data: dict) -> Unit:
     for goal in data.get("tavoitteet") or []:
         for lang, text in _texts(goal).items():
             goals[lang].append(text)
-    parts = [(key, _texts(data.get(field))) for key, field in KOULUTUKSEN_OSA_PARTS]
+    parts = [Part(key, _texts(data.get(name))) for key, name in KOULUTUKSEN_OSA_PARTS]
     # Fields this reader does not name are kept as text, so no content is lost when the format grows.
     rest = {k: v for k, v in data.items() if k not in _KNOWN_KOULUTUKSEN_OSA}
-    parts.append(("muut", {lang: t for lang in LANGS if (t := "\n".join(_generic_text(rest, lang)))}))
+    parts.append(Part("muut", {lang: t for lang in LANGS if (t := "\n".join(_generic_text(rest, lang)))}))
     return Unit(
         code=code,
         kind="koulutuksen osa",
@@ -328,8 +343,30 @@ def _koulutuksen_osa(data: dict) -> Unit:
         laajuus=float(data["laajuusMaksimi"]) if isinstance(data.get("laajuusMaksimi"), (int, float)) else None,
         requirements={lang: "\n".join(lines) for lang, lines in goals.items() if lines},
         description=_texts(data.get("kuvaus")),
-        parts=tuple((key, texts) for key, texts in parts if texts),
+        parts=tuple(p for p in parts if p.text),
     )
+
+
+def _telma_goals(content: dict) -> list[Part]:
+    """TELMA's osaamistavoitteet, one part each: its selite, then "Opiskelija" and its goals a line each."""
+    parts: list[Part] = []
+    for n, goal in enumerate(content.get("osaamistavoite") or [], 1):
+        if not isinstance(goal, dict):
+            continue
+        lead, kohde = _texts(goal.get("selite")), _texts(goal.get("kohde"), False)
+        items = [_texts(t) for t in goal.get("tavoitteet") or []]
+        text = {}
+        for lang in LANGS:
+            lines = [lead.get(lang, ""), kohde.get(lang, ""), *(i.get(lang, "") for i in items)]
+            if any(lines):
+                text[lang] = "\n".join(line for line in lines if line)
+        parts.append(Part(f"tavoite{n}", text, _texts(goal.get("nimi"), False)))
+    # What the osaamistavoitteet do not hold (an assessment text, should one be filled) is kept as text.
+    rest = {k: v for k, v in content.items() if k != "osaamistavoite"}
+    other = {lang: t for lang in LANGS if (t := "\n".join(_generic_text(rest, lang)))}
+    if other:
+        parts.append(Part("muut", other))
+    return parts
 
 
 def _chapters(node: Any, path: dict[str, tuple[str, ...]], out: list[Chapter]) -> None:

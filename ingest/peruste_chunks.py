@@ -158,13 +158,22 @@ def _document(peruste: Peruste, lang: str, max_tokens: int | None, count_tokens:
         add(f"{key}.kuvaus", (*path, words["kuvaus"]), unit.description.get(lang, ""), owner)
         add(f"{key}.vaatimukset", (*path, requirements), unit.requirements.get(lang, ""), owner)
         add(f"{key}.osoittaminen", (*path, words["osoittaminen"]), unit.demonstration.get(lang, ""), owner)
-        for part, texts in unit.parts:
-            heading = words[part]
-            text = texts.get(lang, "")
-            # keskeinenSisalto's Finnish HTML opens with its own heading.
-            if text.split("\n", 1)[0].strip() == heading:
-                text = text.split("\n", 1)[1] if "\n" in text else ""
-            add(f"{key}.{part}", (*path, heading), text, owner)
+        for part in unit.parts:
+            text = part.text.get(lang, "")
+            if part.key in words:
+                where: tuple[str, ...] = (words[part.key],)
+                # keskeinenSisalto's Finnish HTML opens with its own heading.
+                if text.split("\n", 1)[0].strip() == where[0]:
+                    text = text.split("\n", 1)[1] if "\n" in text else ""
+            else:
+                # A TELMA osaamistavoite under its own name; ePerusteet leaves some unnamed, or named
+                # only "Mål för kunnandet", in one language.
+                name = part.title.get(lang, "")
+                where = (
+                    words["osaamistavoitteet"],
+                    *((name,) if name and name != words["osaamistavoitteet"] else ()),
+                )
+            add(f"{key}.{part.key}", (*path, *where), text, owner)
         for n, area in enumerate(unit.assessment, 1):
             heading = area.heading.get(lang) or str(n)
             # One paragraph per kohde and grade, so the page cites each down to the grade.

@@ -244,7 +244,7 @@ def test_tuva_koulutuksen_osat_and_telma_contents():
         "asettaa ja arvioi oman elämänsä tavoitteita ja toiveita",
         "osaa kuvata itseänsä oppijana ja opiskelijana",
     ]
-    assert [key for key, _texts in tuva.units[0].parts] == ["sisalto", "laaja-alainen", "arviointi"]
+    assert [part.key for part in tuva.units[0].parts] == ["sisalto", "laaja-alainen", "arviointi"]
     chunks = [c for c in peruste_to_documents(tuva)[0].chunks if ".u101." in c.id]
     assert [c.citation.label.rsplit(" › ", 1)[1] for c in chunks] == [
         "Kuvaus",
@@ -265,7 +265,24 @@ def test_tuva_koulutuksen_osat_and_telma_contents():
     assert sv == ["Beskrivning", "Mål", "Centralt innehåll", "Mångsidig kompetens", "Bedömning"]
     telma = _read("OPH-2659-2017_telma.json")
     assert [u.code for u in telma.units] == ["400005", "400006", "400007"]
-    assert telma.units[0].description["fi"].split("\n")[1] == "Liikunta, liikkuminen ja motoriset taidot"
+    goals = telma.units[0].parts
+    assert [g.title["fi"] for g in goals][:3] == [
+        "Liikunta, liikkuminen ja motoriset taidot",
+        "Itsetuntemus ja sosiaaliset taidot",
+        "Arjen käytännön taidot",
+    ]
+    assert goals[0].text["fi"].split("\n")[1:3] == [
+        "Opiskelija",
+        "omaksuu liikunnan osaksi terveellisiä ja aktiivisia elämäntapojaan sekä ymmärtää liikunnan merkityksen "
+        "toiminta- ja työkyvylle",
+    ]
+    labels = {c.id: c.citation.label for d in peruste_to_documents(telma) for c in d.chunks}
+    assert labels["fi.peruste-oph-2659-2017.u400005.tavoite3"].endswith(
+        "› Ammatillisen toimintakyvyn vahvistaminen (400005) › Osaamistavoitteet › Arjen käytännön taidot"
+    )
+    # ePerusteet names this goal only in Swedish, and only "Mål för kunnandet": the heading alone is cited.
+    assert labels["fi.peruste-oph-2659-2017.u400007.tavoite1"].endswith("(400007) › Osaamistavoitteet")
+    assert labels["sv.peruste-oph-2659-2017.u400007.tavoite1"].endswith("(400007) › Mål för kunnandet")
 
 
 def test_a_file_that_is_not_a_peruste_or_of_another_format_is_refused_by_name(tmp_path: Path):
