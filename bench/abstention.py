@@ -20,7 +20,6 @@ set, so /api/ask keeps the best sentence.
 from __future__ import annotations
 
 import argparse
-import csv
 import itertools
 import sys
 from pathlib import Path
@@ -31,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchlib import MemoEmbedder  # noqa: E402
+from benchlib import MAX_FALSE_ABSTAIN, MemoEmbedder, tsv_rows  # noqa: E402
 
 from embedding.cache import EmbeddingCache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
@@ -42,19 +41,11 @@ from retrieval.search import Searcher  # noqa: E402
 
 SETS = {"dev": REPO / "tests/eval", "blind": REPO / "tests/eval/blind"}
 SIGNALS = ("sentence", "bank_top", "missing")
-MAX_FALSE_ABSTAIN = 0.05
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def signals(drafter: AnswerDrafter, folder: Path) -> tuple[np.ndarray, np.ndarray]:
     """(answerable × signals, unanswerable × signals) for one set."""
-    settled = {r["qid"] for r in _rows(folder / "qrels.tsv") if r["grade"] == "2"}
+    settled = {r["qid"] for r in tsv_rows(folder / "qrels.tsv") if r["grade"] == "2"}
 
     def row(question: str) -> list[float]:
         sc = drafter.scored(question, 5)
@@ -66,8 +57,8 @@ def signals(drafter: AnswerDrafter, folder: Path) -> tuple[np.ndarray, np.ndarra
         missing = sum(t not in found for t in prepared.terms)
         return [best, bank_top(drafter.searcher, prepared.vector), float(missing)]
 
-    answerable = [row(q["question"]) for q in _rows(folder / "questions.tsv") if q["qid"] in settled]
-    unanswerable = [row(q["question"]) for q in _rows(folder / "unanswerable.tsv")]
+    answerable = [row(q["question"]) for q in tsv_rows(folder / "questions.tsv") if q["qid"] in settled]
+    unanswerable = [row(q["question"]) for q in tsv_rows(folder / "unanswerable.tsv")]
     return np.array(answerable, dtype=np.float64), np.array(unanswerable, dtype=np.float64).reshape(-1, len(SIGNALS))
 
 

@@ -2,9 +2,22 @@
 
 from __future__ import annotations
 
+import csv
 from collections.abc import Sequence
+from pathlib import Path
 
 import numpy as np
+
+#: Largest share of answerable questions an abstention threshold may abstain on.
+MAX_FALSE_ABSTAIN = 0.05
+
+
+def tsv_rows(path: Path) -> list[dict[str, str]]:
+    """The rows of an eval TSV file (tab-separated, no quoting) as dicts; [] when the file is absent."""
+    if not path.exists():
+        return []
+    with path.open(encoding="utf-8", newline="") as fh:
+        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 class MemoEmbedder:

@@ -14,7 +14,6 @@ Choose on the dev set only; the blind set is printed for reporting.
 from __future__ import annotations
 
 import argparse
-import csv
 import sys
 from pathlib import Path
 
@@ -22,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchlib import MemoEmbedder  # noqa: E402
+from benchlib import MAX_FALSE_ABSTAIN, MemoEmbedder, tsv_rows  # noqa: E402
 
 from embedding.cache import EmbeddingCache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
@@ -32,14 +31,6 @@ from retrieval.search import Searcher  # noqa: E402
 from retrieval.sentence_scoring import SentenceScorer  # noqa: E402
 
 SETS = {"dev": REPO / "tests/eval", "heldout": REPO / "tests/eval/heldout", "blind": REPO / "tests/eval/blind"}
-MAX_FALSE_ABSTAIN = 0.05
-
-
-def _rows(path: Path) -> list[dict[str, str]]:
-    if not path.exists():
-        return []
-    with path.open(encoding="utf-8", newline="") as fh:
-        return list(csv.DictReader(fh, delimiter="\t", quoting=csv.QUOTE_NONE))
 
 
 def _norm(text: str) -> str:
@@ -63,18 +54,18 @@ def auroc(pos: list[float], neg: list[float]) -> float:
 def measure(drafter: AnswerDrafter, folder: Path, k: int) -> dict[str, list]:
     """Per answerable question (anywhere, first, score) and per unanswerable question its score."""
     evidence: dict[str, list[str]] = {}
-    for r in _rows(folder / "qrels.tsv"):
+    for r in tsv_rows(folder / "qrels.tsv"):
         if r.get("evidence") and r["grade"] == "2":
             evidence.setdefault(r["qid"], []).append(_norm(r["evidence"]))
     answerable = []
-    for q in _rows(folder / "questions.tsv"):
+    for q in tsv_rows(folder / "questions.tsv"):
         if q["qid"] not in evidence:
             continue
         a = drafter.ask(q["question"], k=k)
         texts = [s.text for s in a.sentences]
         hit = [quotes(t, evidence[q["qid"]]) for t in texts]
         answerable.append((any(hit), bool(hit and hit[0]), a.best_sentence_score))
-    unanswerable = [drafter.ask(q["question"], k=k).best_sentence_score for q in _rows(folder / "unanswerable.tsv")]
+    unanswerable = [drafter.ask(q["question"], k=k).best_sentence_score for q in tsv_rows(folder / "unanswerable.tsv")]
     return {"answerable": answerable, "unanswerable": unanswerable}
 
 
