@@ -30,7 +30,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchlib import MAX_FALSE_ABSTAIN, MemoEmbedder, tsv_rows  # noqa: E402
+from benchlib import MemoEmbedder, auroc, threshold_for, tsv_rows  # noqa: E402
 
 from embedding.cache import EmbeddingCache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
@@ -100,18 +100,6 @@ def fit_logistic(x: np.ndarray, y: np.ndarray, l2: float = 1.0, steps: int = 50)
         if np.abs(step).max() < 1e-10:
             break
     return w[:-1], float(w[-1])
-
-
-def auroc(pos: np.ndarray, neg: np.ndarray) -> float:
-    """Probability that an answerable question scores above an unanswerable one (ties count half)."""
-    if not len(pos) or not len(neg):
-        return float("nan")
-    return float(((pos[:, None] > neg[None, :]) + 0.5 * (pos[:, None] == neg[None, :])).mean())
-
-
-def threshold_for(pos: np.ndarray) -> float:
-    """The highest threshold that abstains on at most MAX_FALSE_ABSTAIN of these answerable scores."""
-    return float(np.sort(pos)[int(MAX_FALSE_ABSTAIN * len(pos))])
 
 
 def raw_model(x: np.ndarray, y: np.ndarray, cols: list[int]) -> tuple[np.ndarray, float]:

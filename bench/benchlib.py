@@ -12,6 +12,20 @@ import numpy as np
 MAX_FALSE_ABSTAIN = 0.05
 
 
+def auroc(pos: Sequence[float], neg: Sequence[float]) -> float:
+    """Probability that an answerable question scores above an unanswerable one (ties count half)."""
+    p, n = np.asarray(pos, dtype=np.float64), np.asarray(neg, dtype=np.float64)
+    if not p.size or not n.size:
+        return float("nan")
+    return float(((p[:, None] > n[None, :]) + 0.5 * (p[:, None] == n[None, :])).mean())
+
+
+def threshold_for(scores: Sequence[float]) -> float:
+    """The highest threshold that abstains on at most MAX_FALSE_ABSTAIN of these answerable scores (0 for none)."""
+    ordered = np.sort(np.asarray(scores, dtype=np.float64))
+    return float(ordered[int(MAX_FALSE_ABSTAIN * len(ordered))]) if ordered.size else 0.0
+
+
 def tsv_rows(path: Path) -> list[dict[str, str]]:
     """The rows of an eval TSV file (tab-separated, no quoting) as dicts; [] when the file is absent."""
     if not path.exists():

@@ -21,7 +21,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchlib import MAX_FALSE_ABSTAIN, MemoEmbedder, tsv_rows  # noqa: E402
+from benchlib import MemoEmbedder, auroc, threshold_for, tsv_rows  # noqa: E402
 
 from embedding.cache import EmbeddingCache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
@@ -43,14 +43,6 @@ def quotes(sentence: str, evidence: list[str]) -> bool:
     return any(e in s or (len(s) > 40 and s in e) for e in evidence)
 
 
-def auroc(pos: list[float], neg: list[float]) -> float:
-    """Probability that an answerable question scores above an unanswerable one (ties count half)."""
-    if not pos or not neg:
-        return float("nan")
-    wins = sum((p > n) + 0.5 * (p == n) for p in pos for n in neg)
-    return wins / (len(pos) * len(neg))
-
-
 def measure(drafter: AnswerDrafter, folder: Path, k: int) -> dict[str, list]:
     """Per answerable question (anywhere, first, score) and per unanswerable question its score."""
     evidence: dict[str, list[str]] = {}
@@ -67,13 +59,6 @@ def measure(drafter: AnswerDrafter, folder: Path, k: int) -> dict[str, list]:
         answerable.append((any(hit), bool(hit and hit[0]), a.best_sentence_score))
     unanswerable = [drafter.ask(q["question"], k=k).best_sentence_score for q in tsv_rows(folder / "unanswerable.tsv")]
     return {"answerable": answerable, "unanswerable": unanswerable}
-
-
-def threshold_for(scores: list[float]) -> float:
-    """The highest threshold that abstains on at most MAX_FALSE_ABSTAIN of these answerable scores."""
-    ordered = sorted(scores)
-    allowed = int(MAX_FALSE_ABSTAIN * len(ordered))
-    return ordered[allowed] if ordered else 0.0
 
 
 def main() -> None:

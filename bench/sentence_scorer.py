@@ -25,8 +25,8 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 sys.path.insert(0, str(REPO / "bench"))
 
-from benchlib import MemoEmbedder  # noqa: E402
-from draft_quality import SETS, _norm, _rows, auroc, quotes, threshold_for  # noqa: E402
+from benchlib import MemoEmbedder, auroc, threshold_for, tsv_rows  # noqa: E402
+from draft_quality import SETS, _norm, quotes  # noqa: E402
 
 from embedding.cache import EmbeddingCache  # noqa: E402
 from embedding.embedders import create_embedder  # noqa: E402
@@ -54,15 +54,15 @@ def fit(x: np.ndarray, y: np.ndarray, ridge: float = 1.0, steps: int = 25) -> Se
 def collect(drafter: AnswerDrafter, folder: Path, k: int) -> tuple[list[tuple[Scored, list[str]]], list[Scored]]:
     """Scored candidates of the answerable questions (with their evidence) and of the unanswerable ones."""
     evidence: dict[str, list[str]] = {}
-    for r in _rows(folder / "qrels.tsv"):
+    for r in tsv_rows(folder / "qrels.tsv"):
         if r.get("evidence") and r["grade"] == "2":
             evidence.setdefault(r["qid"], []).append(_norm(r["evidence"]))
     answerable = [
         (drafter.scored(q["question"], k), evidence[q["qid"]])
-        for q in _rows(folder / "questions.tsv")
+        for q in tsv_rows(folder / "questions.tsv")
         if q["qid"] in evidence
     ]
-    unanswerable = [drafter.scored(q["question"], k) for q in _rows(folder / "unanswerable.tsv")]
+    unanswerable = [drafter.scored(q["question"], k) for q in tsv_rows(folder / "unanswerable.tsv")]
     return answerable, unanswerable
 
 

@@ -230,6 +230,11 @@ def _generic_text(value: Any, lang: str) -> list[str]:
     return out
 
 
+def _all_texts(value: Any) -> dict[str, str]:
+    """Every text inside a JSON value, a line each, per language (languages without any left out)."""
+    return {lang: t for lang in LANGS if (t := "\n".join(_generic_text(value, lang)))}
+
+
 def _tutkinnon_osa(data: dict) -> list[Unit]:
     code = str(data.get("koodiArvo") or (data.get("koodi") or {}).get("arvo") or data.get("id"))
     name = _texts(data.get("nimi"), False)
@@ -283,8 +288,7 @@ def _osa_alue(area: dict, parent: str) -> Unit:
     if not goals:
         # No osaamistavoitteet to structure by: whatever the osa-alue holds is kept as its text.
         body = {k: v for k, v in area.items() if k not in ("nimi", "koodi")}
-        flat = {lang: t for lang in LANGS if (t := "\n".join(_generic_text(body, lang)))}
-        return Unit(f"{parent}.{area_code}", "osa-alue", name, description=flat, parent=parent)
+        return Unit(f"{parent}.{area_code}", "osa-alue", name, description=_all_texts(body), parent=parent)
     requirements: dict[str, list[str]] = {lang: [] for lang in LANGS}
     assessment: list[Area] = []
     for goal in goals:
@@ -335,7 +339,7 @@ def _koulutuksen_osa(data: dict) -> Unit:
     parts = [Part(key, _texts(data.get(name))) for key, name in KOULUTUKSEN_OSA_PARTS]
     # Fields this reader does not name are kept as text, so no content is lost when the format grows.
     rest = {k: v for k, v in data.items() if k not in _KNOWN_KOULUTUKSEN_OSA}
-    parts.append(Part("muut", {lang: t for lang in LANGS if (t := "\n".join(_generic_text(rest, lang)))}))
+    parts.append(Part("muut", _all_texts(rest)))
     return Unit(
         code=code,
         kind="koulutuksen osa",
@@ -363,7 +367,7 @@ def _telma_goals(content: dict) -> list[Part]:
         parts.append(Part(f"tavoite{n}", text, _texts(goal.get("nimi"), False)))
     # What the osaamistavoitteet do not hold (an assessment text, should one be filled) is kept as text.
     rest = {k: v for k, v in content.items() if k != "osaamistavoite"}
-    other = {lang: t for lang in LANGS if (t := "\n".join(_generic_text(rest, lang)))}
+    other = _all_texts(rest)
     if other:
         parts.append(Part("muut", other))
     return parts
